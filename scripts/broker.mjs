@@ -1,0 +1,81 @@
+// The embedded MQTT broker for local use and tests: aedes (MQTT 3.1.1) over TCP and over WebSocket (path /mqtt,
+// subprotocol "mqtt"), bound to loopback. Optional user name and password.
+import http from "node:http";
+import net from "node:net";
+import { timingSafeEqual } from "node:crypto";
+import { Aedes } from "aedes";
+import { WebSocketServer, createWebSocketStream } from "ws";
+
+function listen(server, port, host) {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve(server.address().port);
+    });
+  });
+}
+
+function sameSecret(a, b) {
+  const x = Buffer.from(String(a ?? ""));
+  const y = Buffer.from(String(b ?? ""));
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/**
+ * Starts the broker. Ports 0 pick free ports. Returns the bound ports, URLs and close().
+ * @param {{ host?: string, tcpPort?: number, wsPort?: number, username?: string, password?: string,
+ *           log?: (line: string) => void }} options
+ */
+export async function startBroker(options = {}) {
+  const host = options.host ?? "127.0.0.1";
+  const aedes = await Aedes.createBroker({ drainTimeout: 30_000 });
+  if (options.username) {
+    aedes.authenticate = (_client, username, password, done) => {
+      const ok = sameSecret(username, options.username) && sameSecret(password?.toString(), options.password);
+      if (ok) return done(null, true);
+      const error = new Error("bad user name or password");
+      error.returnCode = 4;
+      return done(error, false);
+    };
+  }
+  aedes.on("clientError", (client, error) => options.log?.(`mqtt client ${client?.id} error: ${error.message}`));
+
+  const tcp = net.createServer(aedes.handle);
+  const web = http.createServer((_req, res) => {
+    res.writeHead(426, { "content-type": "text/plain" });
+    res.end("MQTT over WebSocket: connect to /mqtt with subprotocol mqtt\n");
+  });
+  const wss = new WebSocketServer({
+    server: web,
+    path: "/mqtt",
+    handleProtocols: (protocols) => (protocols.has("mqtt") ? "mqtt" : protocols.has("mqttv3.1") ? "mqttv3.1" : false),
+  });
+  wss.on("connection", (socket, req) => {
+    const stream = createWebSocketStream(socket);
+    stream.on("error", () => socket.terminate());
+    aedes.handle(stream, req);
+  });
+
+  const tcpPort = await listen(tcp, options.tcpPort ?? 1883, host);
+  const wsPort = await listen(web, options.wsPort ?? 8083, host);
+
+  let closed = false;
+  return {
+    aedes,
+    tcpPort,
+    wsPort,
+    tcpUrl: `mqtt://${host}:${tcpPort}`,
+    wsUrl: `ws://${host}:${wsPort}/mqtt`,
+    async close() {
+      if (closed) return;
+      closed = true;
+      for (const client of wss.clients) client.terminate();
+      await Promise.all([
+        new Promise((r) => tcp.close(() => r())),
+        new Promise((r) => web.close(() => r())),
+        new Promise((r) => aedes.close(() => r())),
+      ]);
+    },
+  };
+}

@@ -1,0 +1,189 @@
+#!/usr/bin/env node
+// `npm start`: the gateway on this machine.
+//  1. compiles the schemas (schemas/build.mjs);
+//  2. starts the embedded MQTT broker (aedes: mqtt://127.0.0.1:1883 and ws://127.0.0.1:8083/mqtt) unless MQTT_URL
+//     is set;
+//  3. runs `wrangler dev` on 127.0.0.1:$PORT (default 33033), offline (no telemetry, no update check), with
+//     MQTT_URL, MQTT_USERNAME, MQTT_PASSWORD, ADMIN_API_KEY, ADMIN_API_SECRET (and the other Worker variables) taken
+//     from the environment, which wins over .dev.vars, which wins over wrangler.toml;
+//  4. prints where everything listens, and stops every child on Ctrl-C / SIGTERM.
+// Other knobs: MQTT_PORT, MQTT_WS_PORT (embedded broker ports), GATEWAY_STATE_DIR (where local Durable Object and
+// KV state is kept; default .wrangler/state), WRANGLER_LOG (wrangler's log level, default "info").
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startBroker } from "./broker.mjs";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const HOST = "127.0.0.1";
+/** Worker variables that may come from the environment. */
+const PASSED_VARS = [
+  "MQTT_URL",
+  "MQTT_USERNAME",
+  "MQTT_PASSWORD",
+  "MQTT_CLIENT_ID_PREFIX",
+  "BROKER_LINK_SHARDS",
+  "ADMIN_API_KEY",
+  "ADMIN_API_SECRET",
+  "GATEWAY_CONFIG",
+];
+const OFFLINE = {
+  WRANGLER_SEND_METRICS: "false",
+  WRANGLER_SEND_ERROR_REPORTS: "false",
+  WRANGLER_HIDE_BANNER: "true",
+  CLOUDFLARE_CF_FETCH_ENABLED: "false",
+};
+
+const say = (line) => process.stdout.write(`[start] ${line}\n`);
+
+function portFrom(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name} must be a port number, got '${raw}'`);
+  return n;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, HOST, () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** One KEY=value line in the dotenv syntax wrangler reads (single quotes keep the value literal). */
+function dotenvLine(key, value) {
+  if (!value.includes("'") && !value.includes("\n")) return `${key}='${value}'`;
+  return `${key}=${JSON.stringify(value)}`;
+}
+
+async function waitForHttp(url, child, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`wrangler exited with code ${child.exitCode}`);
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      await res.arrayBuffer();
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`the gateway did not answer on ${url} within ${timeoutMs / 1000} s`);
+}
+
+async function main() {
+  const port = portFrom("PORT", 33033);
+  await import("../schemas/build.mjs");
+
+  let broker;
+  let mqttUrl = process.env.MQTT_URL;
+  if (!mqttUrl) {
+    broker = await startBroker({
+      host: HOST,
+      tcpPort: portFrom("MQTT_PORT", 1883),
+      wsPort: portFrom("MQTT_WS_PORT", 8083),
+      username: process.env.MQTT_USERNAME || undefined,
+      password: process.env.MQTT_PASSWORD || undefined,
+    });
+    mqttUrl = broker.wsUrl;
+  }
+
+  const secretsDir = await mkdtemp(join(tmpdir(), "ocpp-gateway-"));
+  const envFile = join(secretsDir, "worker.env");
+  const values = { ...Object.fromEntries(PASSED_VARS.map((k) => [k, process.env[k]])), MQTT_URL: mqttUrl };
+  const lines = Object.entries(values)
+    .filter(([, v]) => v !== undefined && v !== "")
+    .map(([k, v]) => dotenvLine(k, v));
+  await writeFile(envFile, `${lines.join("\n")}\n`, { mode: 0o600 });
+
+  const envFiles = [];
+  if (existsSync(join(root, ".dev.vars"))) envFiles.push("--env-file", join(root, ".dev.vars"));
+  envFiles.push("--env-file", envFile);
+  const args = [
+    join(root, "node_modules", "wrangler", "bin", "wrangler.js"),
+    "dev",
+    "--ip",
+    HOST,
+    "--port",
+    String(port),
+    "--inspector-port",
+    String(await freePort()),
+    "--show-interactive-dev-session=false",
+    "--log-level",
+    process.env.WRANGLER_LOG || "info",
+    ...envFiles,
+  ];
+  if (process.env.GATEWAY_STATE_DIR) args.push("--persist-to", process.env.GATEWAY_STATE_DIR);
+
+  const wrangler = spawn(process.execPath, args, {
+    cwd: root,
+    stdio: ["ignore", "inherit", "inherit"],
+    env: { ...process.env, ...OFFLINE },
+    detached: true,
+  });
+
+  let stopping = false;
+  const stop = async (code) => {
+    if (stopping) return;
+    stopping = true;
+    if (wrangler.exitCode === null && wrangler.signalCode === null) {
+      const exited = new Promise((r) => wrangler.once("exit", r));
+      try {
+        process.kill(-wrangler.pid, "SIGTERM");
+      } catch {
+        // already gone
+      }
+      const killer = setTimeout(() => {
+        try {
+          process.kill(-wrangler.pid, "SIGKILL");
+        } catch {
+          // already gone
+        }
+      }, 5000);
+      await exited;
+      clearTimeout(killer);
+    }
+    await broker?.close();
+    await rm(secretsDir, { recursive: true, force: true });
+    say("stopped");
+    process.exit(code);
+  };
+  process.on("SIGINT", () => void stop(0));
+  process.on("SIGTERM", () => void stop(0));
+  wrangler.on("exit", (code, signal) => {
+    if (!stopping) {
+      say(`wrangler exited (${signal ?? code}); stopping`);
+      void stop(code === 0 ? 1 : code ?? 1);
+    }
+  });
+
+  try {
+    await waitForHttp(`http://${HOST}:${port}/`, wrangler, 120_000);
+  } catch (error) {
+    say(error.message);
+    await stop(1);
+    return;
+  }
+  say("OCPP-J ⇄ MQTT gateway is ready");
+  say(`  charge points:   ws://${HOST}:${port}/ocpp/<charge point id>   (subprotocol ocpp1.6)`);
+  if (broker) say(`  MQTT broker:     ${broker.tcpUrl}  and  ${broker.wsUrl}   (embedded aedes)`);
+  else say(`  MQTT broker:     ${mqttUrl}   (MQTT_URL)`);
+  say("  topics:          ocpp/cp/<cid> calls · ocpp/cp/<cid>/Reply replies and errors · ocpp/cs/<cid> commands");
+  say(`  management API:  http://${HOST}:${port}/api/v5/gateways/ocpp`);
+  say("Press Ctrl-C to stop.");
+}
+
+main().catch((error) => {
+  process.stderr.write(`[start] ${error.stack ?? error}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,140 @@
+/**
+ * Gateway configuration: EMQX's field names and defaults (reference §2), durations as "60s" strings, plus the
+ * gateway's own fields. One typed object, one resolve function that validates the merged result with the
+ * ahead-of-time compiled schema (schemas/gateway-config.schema.json) and reports field paths.
+ *
+ * Layers, later wins key by key at the top level (as EMQX's `PUT /gateways/ocpp` merges): defaults ← deploy-time
+ * config (`GATEWAY_CONFIG` in wrangler.toml) ← management API overrides (KV). Nested objects are completed from
+ * the defaults, so `{"upstream":{"topic":"x"}}` keeps the default reply and error topics.
+ */
+import { validateGatewayConfig } from "../generated/config-validator.gen.js";
+import { downstreamTemplateProblem } from "../mqtt/topics";
+import { describeErrors } from "../validation/compiled";
+
+export type MessageFormatChecking = "all" | "upstream_only" | "dnstream_only" | "disable";
+
+export interface ListenerConfig {
+  type: "ws" | "wss";
+  name: string;
+  bind?: string;
+  enable?: boolean;
+  websocket: { path: string };
+}
+
+export interface GatewayConfig {
+  name: "ocpp";
+  enable: boolean;
+  mountpoint: string;
+  default_heartbeat_interval: string;
+  heartbeat_checking_times_backoff: number;
+  idle_timeout: string;
+  message_format_checking: MessageFormatChecking;
+  upstream: {
+    topic: string;
+    reply_topic: string;
+    error_topic: string;
+    topic_override_mapping: Record<string, string>;
+  };
+  dnstream: {
+    topic: string;
+    max_mqueue_len: number;
+  };
+  listeners: ListenerConfig[];
+  max_bad_frames: number;
+}
+
+export const DEFAULT_CONFIG: GatewayConfig = {
+  name: "ocpp",
+  enable: true,
+  mountpoint: "ocpp/",
+  default_heartbeat_interval: "60s",
+  heartbeat_checking_times_backoff: 1,
+  idle_timeout: "30s",
+  message_format_checking: "all",
+  upstream: {
+    topic: "cp/${cid}",
+    reply_topic: "cp/${cid}/Reply",
+    error_topic: "cp/${cid}/Reply",
+    topic_override_mapping: {},
+  },
+  dnstream: {
+    topic: "cs/${cid}",
+    max_mqueue_len: 100,
+  },
+  listeners: [{ type: "ws", name: "default", bind: "33033", enable: true, websocket: { path: "/ocpp" } }],
+  max_bad_frames: 10,
+};
+
+/** Fields shown by the API that are not configuration and are ignored when written back. */
+export const READ_ONLY_FIELDS = ["name", "status", "created_at", "started_at", "stopped_at", "current_connections"] as const;
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid gateway configuration: ${problems.join("; ")}`);
+  }
+}
+
+export type ConfigResult = { ok: true; config: GatewayConfig } | { ok: false; problems: string[] };
+
+type Plain = Record<string, unknown>;
+
+function isPlain(value: unknown): value is Plain {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Completes `value` from `defaults`: objects recursively, except maps the user owns whole. */
+function withDefaults(defaults: unknown, value: unknown, path: string): unknown {
+  if (!isPlain(defaults) || !isPlain(value) || path.endsWith("topic_override_mapping")) return value;
+  const out: Plain = { ...defaults };
+  for (const [k, v] of Object.entries(value)) out[k] = withDefaults(defaults[k], v, `${path}.${k}`);
+  return out;
+}
+
+function shallowMerge(layers: readonly unknown[]): Plain {
+  const out: Plain = {};
+  for (const layer of layers) {
+    if (!isPlain(layer)) continue;
+    for (const [k, v] of Object.entries(layer)) {
+      if (!(READ_ONLY_FIELDS as readonly string[]).includes(k)) out[k] = v;
+    }
+  }
+  return out;
+}
+
+/** Merges the layers over the defaults and validates the result. */
+export function resolveConfig(...layers: unknown[]): ConfigResult {
+  for (const [i, layer] of layers.entries()) {
+    if (layer !== undefined && layer !== null && !isPlain(layer)) {
+      return { ok: false, problems: [`configuration layer ${i + 1} is not a JSON object`] };
+    }
+  }
+  const merged = withDefaults(DEFAULT_CONFIG, shallowMerge(layers), "");
+  if (!validateGatewayConfig(merged)) {
+    return { ok: false, problems: describeErrors(validateGatewayConfig.errors) };
+  }
+  const config = merged as GatewayConfig;
+  const problems: string[] = [];
+  const dn = downstreamTemplateProblem(config.dnstream.topic);
+  if (dn !== undefined) problems.push(`dnstream.topic: ${dn}`);
+  for (const listener of config.listeners) {
+    if (listener.websocket.path.length > 1 && listener.websocket.path.endsWith("/")) {
+      problems.push("listeners.0.websocket.path: must not end with '/'");
+    }
+  }
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
+}
+
+/** Parses a validated duration string ("500ms", "60s", "5m", "1h") into milliseconds. */
+export function durationMs(duration: string): number {
+  const match = /^(\d+)(ms|s|m|h)$/.exec(duration);
+  if (match === null) throw new ConfigError([`'${duration}' is not a duration`]);
+  const n = Number(match[1]);
+  const unit = match[2];
+  return unit === "ms" ? n : unit === "s" ? n * 1000 : unit === "m" ? n * 60_000 : n * 3_600_000;
+}
+
+/** The WebSocket path charge points connect under (EMQX `listeners[].websocket.path`). */
+export function websocketPath(config: GatewayConfig): string {
+  return config.listeners[0]?.websocket.path ?? "/ocpp";
+}

@@ -1,0 +1,23 @@
+/** The Worker's HTTP surface: charge point upgrades under the configured path, everything else JSON. */
+import { Hono } from "hono";
+import { websocketPath } from "../config/gateway-config";
+import { loadGatewayConfig } from "../objects/config-store";
+import { ApiError, errorResponse } from "./errors";
+import { handleUpgrade, isUnderPath } from "./upgrade";
+
+export function createApp(): Hono<{ Bindings: Env }> {
+  const app = new Hono<{ Bindings: Env }>();
+  app.onError(errorResponse);
+
+  app.use("*", async (c, next) => {
+    const config = await loadGatewayConfig(c.env);
+    const basePath = websocketPath(config);
+    if (!isUnderPath(new URL(c.req.url).pathname, basePath)) return next();
+    return handleUpgrade(c, config, basePath);
+  });
+
+  app.get("/", (c) => c.json({ name: "ocpp-mqtt-gateway", protocols: ["ocpp1.6"] }));
+
+  app.notFound((c) => errorResponse(new ApiError(404, "RESOURCE_NOT_FOUND", "no such resource"), c));
+  return app;
+}

@@ -1,0 +1,91 @@
+/**
+ * Charge point upgrade requests (`GET <path>/<cid>`, reference §3). Everything is checked here, in the Worker,
+ * before any Durable Object is touched: gateway enabled, charge point id, WebSocket upgrade, subprotocol. Only
+ * then is the request handed to the ChargePoint object for that id, which accepts it with the Hibernation API.
+ */
+import type { Context } from "hono";
+import type { GatewayConfig } from "../config/gateway-config";
+import { chargePointIdProblem } from "../ocpp/identity";
+import { OCPP16, protocolBySubprotocol, type OcppProtocol } from "../ocpp/protocol";
+import { CONNECT_HEADER, encodeConnectRequest } from "../objects/connect-request";
+import { ApiError } from "./errors";
+
+function badRequest(reason: string, message: string): ApiError {
+  return new ApiError(400, "BAD_REQUEST", message, { reason });
+}
+
+/** The charge point id: the percent-decoded rest of the path after `<path>/`. */
+export function chargePointIdFromPath(pathname: string, basePath: string): string {
+  const rest = pathname.slice(basePath.length);
+  if (rest === "" || rest === "/") throw badRequest("clientid_cannot_be_empty", "charge point id is empty");
+  let cid: string;
+  try {
+    cid = decodeURIComponent(rest.slice(1));
+  } catch {
+    throw badRequest("invalid_clientid_encoding", "charge point id is not valid percent-encoding");
+  }
+  const problem = chargePointIdProblem(cid);
+  if (problem !== undefined) throw badRequest(problem.reason, problem.message);
+  return cid;
+}
+
+/**
+ * The first offered subprotocol that we support (client order, as EMQX). None offered: OCPP 1.6 without echoing
+ * a header (strict clients refuse a protocol they did not ask for, RFC 6455 §4.1).
+ */
+export function negotiateSubprotocol(header: string | null): { protocol: OcppProtocol; echo: boolean } {
+  const offered = (header ?? "")
+    .split(",")
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0);
+  if (offered.length === 0) return { protocol: OCPP16, echo: false };
+  for (const token of offered) {
+    const protocol = protocolBySubprotocol(token);
+    if (protocol !== undefined) return { protocol, echo: true };
+  }
+  throw badRequest("no_supported_subprotocol", `none of the offered subprotocols is supported (supported: ${OCPP16.subprotocol})`);
+}
+
+/** User name from `Authorization: Basic …`, if any (credentials are checked by the authenticator, not here). */
+export function basicUsername(header: string | null): string | undefined {
+  const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? "");
+  if (match === null) return undefined;
+  try {
+    const decoded = atob(match[1] as string);
+    const colon = decoded.indexOf(":");
+    return colon < 0 ? undefined : decoded.slice(0, colon);
+  } catch {
+    return undefined;
+  }
+}
+
+export function isUnderPath(pathname: string, basePath: string): boolean {
+  return pathname === basePath || pathname.startsWith(`${basePath}/`);
+}
+
+export async function handleUpgrade(c: Context<{ Bindings: Env }>, config: GatewayConfig, basePath: string): Promise<Response> {
+  const request = c.req.raw;
+  if (!config.enable) throw new ApiError(503, "SERVICE_UNAVAILABLE", "the OCPP gateway is disabled");
+  const cid = chargePointIdFromPath(new URL(request.url).pathname, basePath);
+  if (request.method !== "GET" || request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
+    throw new ApiError(426, "UPGRADE_REQUIRED", "charge points connect with a WebSocket upgrade", {}, { Upgrade: "websocket" });
+  }
+  const { protocol, echo } = negotiateSubprotocol(request.headers.get("Sec-WebSocket-Protocol"));
+  const username = basicUsername(request.headers.get("Authorization"));
+  const ip = request.headers.get("CF-Connecting-IP") ?? undefined;
+
+  const headers = new Headers(request.headers);
+  headers.set(
+    CONNECT_HEADER,
+    encodeConnectRequest({
+      cid,
+      protocol: protocol.subprotocol,
+      echoProtocol: echo,
+      ...(username === undefined ? {} : { username }),
+      ...(ip === undefined ? {} : { ip }),
+      config,
+    }),
+  );
+  const stub = c.env.CHARGE_POINT.get(c.env.CHARGE_POINT.idFromName(cid));
+  return stub.fetch(request.url, { method: "GET", headers });
+}

@@ -1,0 +1,11 @@
+/** Worker entry: the Hono app and the Durable Object classes it routes to. */
+import { createApp } from "./http/app";
+
+export { BrokerLink } from "./objects/broker-link";
+export { ChargePoint } from "./objects/charge-point";
+
+const app = createApp();
+
+export default {
+  fetch: app.fetch,
+} satisfies ExportedHandler<Env>;

@@ -1,0 +1,285 @@
+/**
+ * One MQTT 3.1.1 client connection's protocol state, over an injected transport: CONNECT/CONNACK, the QoS 1
+ * subscription, QoS 1 publishes confirmed by PUBACK, incoming publishes acknowledged in order, keepalive.
+ * Encoding and decoding are mqtt-packet's (the MQTT.js project's codec). The owner (BrokerLink) opens the
+ * socket, feeds received bytes in, and decides about reconnecting when the session reports it is closed.
+ */
+import { Buffer } from "node:buffer";
+import mqttPacket from "mqtt-packet";
+import type { IConnackPacket, IPublishPacket, Packet } from "mqtt-packet";
+
+export interface MqttTransport {
+  send(bytes: Uint8Array): void;
+}
+
+export interface Timers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+  now(): number;
+}
+
+export const realTimers: Timers = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+  now: () => Date.now(),
+};
+
+export interface MqttSessionOptions {
+  readonly clientId: string;
+  readonly username?: string;
+  readonly password?: string;
+  /** MQTT 3.1.1 §3.1.2.10; 0 turns keepalive off. */
+  readonly keepaliveSeconds: number;
+  readonly cleanSession: boolean;
+  /** Filters subscribed with QoS 1 once connected. */
+  readonly subscriptions: readonly string[];
+  /** How long CONNACK, SUBACK, PUBACK and PINGRESP may take. */
+  readonly ackTimeoutMs: number;
+}
+
+/** Why a session ended; `refused` carries the CONNACK return code (MQTT 3.1.1 §3.2.2.3). */
+export type SessionEnd =
+  | { readonly kind: "refused"; readonly returnCode: number; readonly message: string }
+  | { readonly kind: "protocol"; readonly message: string }
+  | { readonly kind: "timeout"; readonly message: string }
+  | { readonly kind: "closed"; readonly message: string };
+
+export interface MqttSessionEvents {
+  /** CONNACK accepted and every subscription granted. */
+  onReady(sessionPresent: boolean): void;
+  /** An application message; it is acknowledged (QoS 1) when the returned promise settles. */
+  onMessage(topic: string, payload: Uint8Array): Promise<void>;
+  /** The session cannot continue; the owner closes the transport. Called once. */
+  onEnd(end: SessionEnd): void;
+}
+
+export class PublishError extends Error {
+  override readonly name = "PublishError";
+}
+
+const CONNACK_REASONS: Readonly<Record<number, string>> = {
+  1: "unacceptable protocol version",
+  2: "client identifier rejected",
+  3: "server unavailable",
+  4: "bad user name or password",
+  5: "not authorized",
+};
+
+type Phase = "connecting" | "subscribing" | "ready" | "ended";
+
+interface InflightPublish {
+  resolve(): void;
+  reject(error: Error): void;
+  timer: unknown;
+}
+
+export class MqttSession {
+  private phase: Phase = "connecting";
+  private readonly parser = mqttPacket.parser({ protocolVersion: 4 });
+  private readonly inflight = new Map<number, InflightPublish>();
+  /** Incoming QoS 1 publishes in arrival order; PUBACKs leave in this order (MQTT 3.1.1 §4.6). */
+  private readonly ackQueue: { messageId: number; done: boolean }[] = [];
+  private nextId = 1;
+  private handshakeTimer: unknown;
+  private keepaliveTimer: unknown;
+  private pingOutstanding = false;
+  private lastSentAt = 0;
+  private subscribeId = 0;
+  private sessionPresent = false;
+
+  constructor(
+    private readonly transport: MqttTransport,
+    private readonly options: MqttSessionOptions,
+    private readonly events: MqttSessionEvents,
+    private readonly timers: Timers = realTimers,
+  ) {
+    this.parser.on("packet", (packet: Packet) => this.onPacket(packet));
+    this.parser.on("error", (error: Error) => this.end({ kind: "protocol", message: error.message }));
+  }
+
+  get isReady(): boolean {
+    return this.phase === "ready";
+  }
+
+  get inflightCount(): number {
+    return this.inflight.size;
+  }
+
+  start(): void {
+    this.send({
+      cmd: "connect",
+      protocolId: "MQTT",
+      protocolVersion: 4,
+      clientId: this.options.clientId,
+      clean: this.options.cleanSession,
+      keepalive: this.options.keepaliveSeconds,
+      ...(this.options.username === undefined ? {} : { username: this.options.username }),
+      // mqtt-packet accepts a string password although its types say Buffer; a string also avoids Buffer
+      // class mismatches between node:buffer and the `buffer` polyfill some bundlers substitute.
+      ...(this.options.password === undefined ? {} : { password: this.options.password as unknown as Buffer }),
+    });
+    this.handshakeTimer = this.timers.setTimeout(
+      () => this.end({ kind: "timeout", message: "no CONNACK/SUBACK in time" }),
+      this.options.ackTimeoutMs,
+    );
+  }
+
+  /** Bytes received from the transport (a WebSocket message may hold part of a packet or several). */
+  receive(bytes: Uint8Array): void {
+    if (this.phase === "ended") return;
+    this.parser.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  }
+
+  /** QoS 1 publish; resolves on PUBACK. */
+  publish(topic: string, payload: string): Promise<void> {
+    if (this.phase !== "ready") return Promise.reject(new PublishError("MQTT session is not ready"));
+    const messageId = this.allocateId();
+    return new Promise<void>((resolve, reject) => {
+      const timer = this.timers.setTimeout(() => {
+        this.inflight.delete(messageId);
+        reject(new PublishError(`no PUBACK for packet ${messageId} within ${this.options.ackTimeoutMs} ms`));
+        this.end({ kind: "timeout", message: "PUBACK missing" });
+      }, this.options.ackTimeoutMs);
+      this.inflight.set(messageId, { resolve, reject, timer });
+      this.send({
+        cmd: "publish",
+        topic,
+        payload,
+        qos: 1,
+        messageId,
+        retain: false,
+        dup: false,
+      });
+    });
+  }
+
+  /** Ends the session from outside (transport closed); pending publishes are rejected. */
+  end(end: SessionEnd): void {
+    if (this.phase === "ended") return;
+    this.phase = "ended";
+    this.timers.clearTimeout(this.handshakeTimer);
+    this.timers.clearTimeout(this.keepaliveTimer);
+    for (const [, p] of this.inflight) {
+      this.timers.clearTimeout(p.timer);
+      p.reject(new PublishError(`MQTT connection ended: ${end.message}`));
+    }
+    this.inflight.clear();
+    this.events.onEnd(end);
+  }
+
+  /** Sends DISCONNECT (MQTT 3.1.1 §3.14) and ends the session. */
+  disconnect(): void {
+    if (this.phase === "ended") return;
+    this.send({ cmd: "disconnect" });
+    this.end({ kind: "closed", message: "disconnected by the gateway" });
+  }
+
+  private allocateId(): number {
+    for (let i = 0; i < 65535; i++) {
+      const id = this.nextId;
+      this.nextId = this.nextId === 65535 ? 1 : this.nextId + 1;
+      if (!this.inflight.has(id) && id !== this.subscribeId) return id;
+    }
+    throw new PublishError("no free MQTT packet identifier");
+  }
+
+  private send(packet: Packet): void {
+    this.lastSentAt = this.timers.now();
+    this.transport.send(mqttPacket.generate(packet));
+  }
+
+  private onPacket(packet: Packet): void {
+    if (this.phase === "ended") return;
+    switch (packet.cmd) {
+      case "connack":
+        return this.onConnack(packet);
+      case "suback": {
+        if (this.phase !== "subscribing" || packet.messageId !== this.subscribeId) return;
+        if (packet.granted.some((g) => typeof g !== "number" || g > 2)) {
+          return this.end({ kind: "refused", returnCode: 0x80, message: "subscription refused by the broker" });
+        }
+        return this.becomeReady();
+      }
+      case "puback": {
+        const p = packet.messageId === undefined ? undefined : this.inflight.get(packet.messageId);
+        if (p === undefined) return;
+        this.timers.clearTimeout(p.timer);
+        this.inflight.delete(packet.messageId as number);
+        return p.resolve();
+      }
+      case "publish":
+        return this.onPublish(packet);
+      case "pubrel":
+        // QoS 2 delivery (only if a broker upgrades our QoS 1 subscription): complete the handshake.
+        return this.send({ cmd: "pubcomp", messageId: packet.messageId as number });
+      case "pingresp":
+        this.pingOutstanding = false;
+        return;
+      default:
+        return;
+    }
+  }
+
+  private onConnack(packet: IConnackPacket): void {
+    if (this.phase !== "connecting") return;
+    const code = packet.returnCode ?? 0;
+    if (code !== 0) {
+      return this.end({
+        kind: "refused",
+        returnCode: code,
+        message: `broker refused the connection: ${CONNACK_REASONS[code] ?? `return code ${code}`}`,
+      });
+    }
+    this.sessionPresent = packet.sessionPresent;
+    if (this.options.subscriptions.length === 0) return this.becomeReady();
+    this.phase = "subscribing";
+    this.subscribeId = this.allocateId();
+    this.send({
+      cmd: "subscribe",
+      messageId: this.subscribeId,
+      subscriptions: this.options.subscriptions.map((topic) => ({ topic, qos: 1 as const })),
+    });
+  }
+
+  private becomeReady(): void {
+    this.timers.clearTimeout(this.handshakeTimer);
+    this.phase = "ready";
+    this.scheduleKeepalive();
+    this.events.onReady(this.sessionPresent);
+  }
+
+  private onPublish(packet: IPublishPacket): void {
+    const payload = typeof packet.payload === "string" ? new TextEncoder().encode(packet.payload) : packet.payload;
+    const qos = packet.qos;
+    const entry = qos === 1 && packet.messageId !== undefined ? { messageId: packet.messageId, done: false } : undefined;
+    if (entry !== undefined) this.ackQueue.push(entry);
+    if (qos === 2 && packet.messageId !== undefined) this.send({ cmd: "pubrec", messageId: packet.messageId });
+    const settle = (): void => {
+      if (entry === undefined) return;
+      entry.done = true;
+      this.flushAcks();
+    };
+    this.events.onMessage(packet.topic, payload).then(settle, settle);
+  }
+
+  private flushAcks(): void {
+    while (this.ackQueue.length > 0 && this.ackQueue[0]?.done === true) {
+      const { messageId } = this.ackQueue.shift() as { messageId: number };
+      if (this.phase !== "ended") this.send({ cmd: "puback", messageId });
+    }
+  }
+
+  private scheduleKeepalive(): void {
+    if (this.options.keepaliveSeconds <= 0) return;
+    const halfMs = (this.options.keepaliveSeconds * 1000) / 2;
+    this.keepaliveTimer = this.timers.setTimeout(() => {
+      if (this.phase !== "ready") return;
+      if (this.pingOutstanding) return this.end({ kind: "timeout", message: "no PINGRESP from the broker" });
+      if (this.timers.now() - this.lastSentAt >= halfMs) {
+        this.pingOutstanding = true;
+        this.send({ cmd: "pingreq" });
+      }
+      this.scheduleKeepalive();
+    }, halfMs);
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * Per-socket state of a charge point connection, kept in the WebSocket attachment so it survives hibernation
+ * (Cloudflare: attachments are limited to 2,048 bytes, so only small fields live here). Validated on read.
+ */
+import type { ConnectionCounters } from "../session/relay";
+
+export interface SocketAttachment extends ConnectionCounters {
+  readonly v: 1;
+  /** Identifies this connection among reconnects of the same charge point. */
+  readonly connId: string;
+  readonly cid: string;
+  readonly protocol: string;
+  readonly username?: string;
+  readonly ip?: string;
+  readonly connectedAt: number;
+  /** Set when the gateway has decided to close this socket; frames arriving afterwards are ignored. */
+  closing?: string;
+}
+
+function isCount(v: unknown): v is number {
+  return typeof v === "number" && Number.isInteger(v) && v >= 0;
+}
+
+export function readAttachment(ws: WebSocket): SocketAttachment | undefined {
+  const a: unknown = ws.deserializeAttachment();
+  if (typeof a !== "object" || a === null) return undefined;
+  const r = a as Record<string, unknown>;
+  if (r.v !== 1 || typeof r.connId !== "string" || typeof r.cid !== "string" || typeof r.protocol !== "string") {
+    return undefined;
+  }
+  if (typeof r.connectedAt !== "number" || !isCount(r.recv) || !isCount(r.sent) || !isCount(r.badFrames)) {
+    return undefined;
+  }
+  return a as SocketAttachment;
+}
+
+export function writeAttachment(ws: WebSocket, attachment: SocketAttachment): void {
+  ws.serializeAttachment(attachment);
+}

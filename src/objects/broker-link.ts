@@ -1,0 +1,268 @@
+/**
+ * BrokerLink Durable Object: one of a small pool (shard = fnv1a(cid) mod BROKER_LINK_SHARDS), each holding ONE
+ * MQTT 3.1.1 connection over WebSocket to the broker, so that charge point objects can hibernate. It
+ *  - publishes for charge points by RPC, QoS 1, resolving once the broker sent PUBACK;
+ *  - subscribes to the downstream filter (`ocpp/cs/+` by default) with a fixed client id per shard and a
+ *    persistent session (clean session off), so commands published while it reconnects are delivered after;
+ *  - hands each downstream message of its own shard to the charge point's object, in order per charge point;
+ *  - reconnects with exponential backoff and jitter, and an alarm brings it back after an eviction or redeploy
+ *    while any charge point is attached.
+ */
+import { DurableObject } from "cloudflare:workers";
+import type { GatewayConfig } from "../config/gateway-config";
+import { errorMessage, log } from "../log";
+import { backoffDelay } from "../mqtt/backoff";
+import { MqttSession, type SessionEnd } from "../mqtt/session";
+import { shardOf } from "../mqtt/shard";
+import { cidFromDownstreamTopic, downstreamFilter } from "../mqtt/topics";
+import { isChargePointId } from "../ocpp/identity";
+import { brokerLinkShards, loadGatewayConfig } from "./config-store";
+
+/** How long a publish waits for the link to (re)connect before failing. */
+const READY_WAIT_MS = 5_000;
+const ACK_TIMEOUT_MS = 10_000;
+const KEEPALIVE_SECONDS = 30;
+const WATCHDOG_MS = 30_000;
+/** A broker that refuses our credentials is retried slowly, never in a hot loop. */
+const AUTH_RETRY_MS = 60_000;
+
+const SHARD_KEY = "shard";
+const ATTACHED_PREFIX = "cp:";
+
+export class LinkUnavailableError extends Error {
+  override readonly name = "LinkUnavailableError";
+}
+
+export interface LinkStatus {
+  readonly shard: number;
+  readonly state: "idle" | "connecting" | "connected" | "waiting";
+  readonly clientId: string;
+  readonly attached: number;
+  readonly connects: number;
+  readonly published: number;
+  readonly delivered: number;
+  readonly dropped: number;
+  readonly lastError?: { readonly at: number; readonly message: string };
+}
+
+interface Waiter {
+  resolve(session: MqttSession): void;
+  reject(error: Error): void;
+}
+
+export class BrokerLink extends DurableObject<Env> {
+  private shard = -1;
+  private state: LinkStatus["state"] = "idle";
+  private session: MqttSession | undefined;
+  private socket: WebSocket | undefined;
+  private attempt = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly waiters = new Set<Waiter>();
+  private readonly perCharger = new Map<string, Promise<void>>();
+  private config: GatewayConfig | undefined;
+  private lastError: { at: number; message: string } | undefined;
+  private readonly stats = { connects: 0, published: 0, delivered: 0, dropped: 0 };
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    void ctx.blockConcurrencyWhile(async () => {
+      this.shard = (await ctx.storage.get<number>(SHARD_KEY)) ?? -1;
+    });
+  }
+
+  /** A charge point connected on this shard: keep the link up while any is attached. */
+  async attach(shard: number, cid: string): Promise<void> {
+    await this.adoptShard(shard);
+    await this.ctx.storage.put(ATTACHED_PREFIX + cid, Date.now());
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
+    this.ensureConnecting();
+  }
+
+  async detach(shard: number, cid: string): Promise<void> {
+    await this.adoptShard(shard);
+    await this.ctx.storage.delete(ATTACHED_PREFIX + cid);
+  }
+
+  /** Publishes with QoS 1 and resolves once the broker acknowledged (PUBACK). */
+  async publish(shard: number, topic: string, payload: string): Promise<void> {
+    await this.adoptShard(shard);
+    const session = await this.whenReady();
+    await session.publish(topic, payload);
+    this.stats.published++;
+  }
+
+  async status(): Promise<LinkStatus> {
+    const attached = (await this.ctx.storage.list({ prefix: ATTACHED_PREFIX })).size;
+    return {
+      shard: this.shard,
+      state: this.state,
+      clientId: this.clientId(),
+      attached,
+      ...this.stats,
+      ...(this.lastError === undefined ? {} : { lastError: this.lastError }),
+    };
+  }
+
+  /** Watchdog: reconnects after an eviction or redeploy while charge points are attached. */
+  override async alarm(): Promise<void> {
+    const attached = await this.ctx.storage.list({ prefix: ATTACHED_PREFIX, limit: 1 });
+    if (attached.size === 0) {
+      log("info", "link_idle", { shard: this.shard });
+      return;
+    }
+    this.ensureConnecting();
+    await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
+  }
+
+  private async adoptShard(shard: number): Promise<void> {
+    if (this.shard === shard) return;
+    this.shard = shard;
+    await this.ctx.storage.put(SHARD_KEY, shard);
+  }
+
+  private clientId(): string {
+    return `${this.env.MQTT_CLIENT_ID_PREFIX || "ocpp-gateway"}-${this.shard}`;
+  }
+
+  private whenReady(): Promise<MqttSession> {
+    if (this.state === "connected" && this.session?.isReady) return Promise.resolve(this.session);
+    this.ensureConnecting();
+    return new Promise<MqttSession>((resolve, reject) => {
+      const waiter: Waiter = {
+        resolve: (s) => {
+          clearTimeout(timer);
+          resolve(s);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiters.delete(waiter);
+        const why = this.lastError?.message ?? "not connected yet";
+        reject(new LinkUnavailableError(`broker link ${this.shard} unavailable: ${why}`));
+      }, READY_WAIT_MS);
+      this.waiters.add(waiter);
+    });
+  }
+
+  private ensureConnecting(): void {
+    if (this.state !== "idle") return;
+    this.openConnection().catch((e: unknown) => this.onSessionEnd(undefined, { kind: "closed", message: errorMessage(e) }));
+  }
+
+  private async openConnection(): Promise<void> {
+    this.state = "connecting";
+    const url = this.env.MQTT_URL;
+    if (!url) throw new Error("MQTT_URL is not set");
+    this.config = await loadGatewayConfig(this.env);
+    const filter = downstreamFilter(this.config.mountpoint, this.config.dnstream.topic);
+    const socket = new WebSocket(url, "mqtt");
+    socket.binaryType = "arraybuffer";
+    const session: MqttSession = new MqttSession(
+      { send: (bytes) => socket.send(bytes) },
+      {
+        clientId: this.clientId(),
+        ...(this.env.MQTT_USERNAME ? { username: this.env.MQTT_USERNAME } : {}),
+        ...(this.env.MQTT_PASSWORD ? { password: this.env.MQTT_PASSWORD } : {}),
+        keepaliveSeconds: KEEPALIVE_SECONDS,
+        cleanSession: false,
+        subscriptions: [filter],
+        ackTimeoutMs: ACK_TIMEOUT_MS,
+      },
+      {
+        onReady: (sessionPresent) => this.onReady(session, sessionPresent, filter),
+        onMessage: (topic, payload) => this.route(topic, payload),
+        onEnd: (end) => this.onSessionEnd(session, end),
+      },
+    );
+    this.session = session;
+    this.socket = socket;
+    socket.addEventListener("open", () => session.start());
+    socket.addEventListener("message", (event) => {
+      const data = event.data;
+      if (data instanceof ArrayBuffer) session.receive(new Uint8Array(data));
+      else session.end({ kind: "protocol", message: "broker sent a non-binary WebSocket frame" });
+    });
+    socket.addEventListener("close", (event) => {
+      session.end({ kind: "closed", message: `WebSocket closed (${event.code}${event.reason ? ` ${event.reason}` : ""})` });
+    });
+    socket.addEventListener("error", () => session.end({ kind: "closed", message: "WebSocket error" }));
+  }
+
+  private onReady(session: MqttSession, sessionPresent: boolean, filter: string): void {
+    if (this.session !== session) return;
+    this.state = "connected";
+    this.attempt = 0;
+    this.stats.connects++;
+    this.lastError = undefined;
+    log("info", "link_connected", { shard: this.shard, clientId: this.clientId(), filter, sessionPresent });
+    for (const w of this.waiters) w.resolve(session);
+    this.waiters.clear();
+  }
+
+  private onSessionEnd(session: MqttSession | undefined, end: SessionEnd): void {
+    if (session !== undefined && this.session !== session) return;
+    this.session = undefined;
+    try {
+      this.socket?.close(1000, "MQTT session ended");
+    } catch {
+      // already closed
+    }
+    this.socket = undefined;
+    this.lastError = { at: Date.now(), message: end.message };
+    const authProblem = end.kind === "refused" && (end.returnCode === 4 || end.returnCode === 5);
+    const delay = authProblem ? AUTH_RETRY_MS : backoffDelay(this.attempt++);
+    log(authProblem ? "error" : "warn", "link_down", { shard: this.shard, reason: end.message, retryInMs: delay });
+    this.state = "waiting";
+    if (authProblem) {
+      const error = new LinkUnavailableError(`broker link ${this.shard} unavailable: ${end.message}`);
+      for (const w of this.waiters) w.reject(error);
+      this.waiters.clear();
+    }
+    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      this.state = "idle";
+      this.ensureConnecting();
+    }, delay);
+  }
+
+  /** A downstream message: find its charge point and hand it over, in order per charge point. */
+  private route(topic: string, payload: Uint8Array): Promise<void> {
+    const config = this.config;
+    if (config === undefined) return Promise.resolve();
+    const cid = cidFromDownstreamTopic(config.mountpoint, config.dnstream.topic, topic);
+    if (cid === undefined || !isChargePointId(cid)) {
+      this.stats.dropped++;
+      log("warn", "downstream_unroutable", { shard: this.shard, topic });
+      return Promise.resolve();
+    }
+    if (shardOf(cid, brokerLinkShards(this.env)) !== this.shard) return Promise.resolve();
+    let text: string;
+    try {
+      text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(payload);
+    } catch {
+      this.stats.dropped++;
+      log("warn", "downstream_not_utf8", { shard: this.shard, cid });
+      return Promise.resolve();
+    }
+    const previous = this.perCharger.get(cid) ?? Promise.resolve();
+    const next = previous.then(() => this.deliver(cid, text));
+    this.perCharger.set(cid, next);
+    void next.finally(() => {
+      if (this.perCharger.get(cid) === next) this.perCharger.delete(cid);
+    });
+    return next;
+  }
+
+  private async deliver(cid: string, text: string): Promise<void> {
+    try {
+      await this.env.CHARGE_POINT.get(this.env.CHARGE_POINT.idFromName(cid)).deliver(cid, text);
+      this.stats.delivered++;
+    } catch (e) {
+      this.stats.dropped++;
+      log("error", "downstream_delivery_failed", { shard: this.shard, cid, error: errorMessage(e) });
+    }
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * What the Worker has established about an upgrade request (id, subprotocol, credentials, config) and hands to
+ * the ChargePoint object in a header, so the object does not repeat any of it.
+ */
+import type { GatewayConfig } from "../config/gateway-config";
+
+export const CONNECT_HEADER = "x-ocpp-gateway-connect";
+
+export interface ConnectRequest {
+  readonly cid: string;
+  readonly protocol: string;
+  /** Whether the charge point offered a subprotocol (only then is it echoed, RFC 6455 §4.2.2). */
+  readonly echoProtocol: boolean;
+  readonly username?: string;
+  readonly ip?: string;
+  readonly config: GatewayConfig;
+}
+
+export function encodeConnectRequest(request: ConnectRequest): string {
+  return encodeURIComponent(JSON.stringify(request));
+}
+
+export function decodeConnectRequest(header: string | null): ConnectRequest | undefined {
+  if (header === null) return undefined;
+  try {
+    const value: unknown = JSON.parse(decodeURIComponent(header));
+    if (typeof value !== "object" || value === null) return undefined;
+    const r = value as Record<string, unknown>;
+    if (typeof r.cid !== "string" || typeof r.protocol !== "string" || typeof r.echoProtocol !== "boolean") {
+      return undefined;
+    }
+    if (typeof r.config !== "object" || r.config === null) return undefined;
+    return value as ConnectRequest;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,207 @@
+/**
+ * OCPP-J frames (OCPP-J 1.6 §4): parsing in stages, each stage failing with one specific error, and serialising.
+ *
+ *   JSON → array → MessageTypeId → UniqueId → shape of the type → payload
+ *
+ * A failure knows whether it can be answered with a CALLERROR: only a CALL (or a frame of unknown type) whose
+ * UniqueId could be read. A malformed CALLRESULT or CALLERROR is never answered (OCPP-J §4.2.3: CALLERROR only
+ * replies to a CALL), but its UniqueId is kept so the gateway can tell the CSMS which call went wrong.
+ */
+import { arrayElementSpans, sliceSpan } from "./json-scan";
+import { ErrorKind, MessageTypeId, type OcppProtocol } from "./protocol";
+
+export type JsonObject = { [key: string]: unknown };
+
+export interface CallFrame {
+  readonly type: typeof MessageTypeId.Call;
+  readonly uniqueId: string;
+  readonly action: string;
+  readonly payload: JsonObject;
+  /** The payload exactly as the sender wrote it. */
+  readonly payloadText: string;
+}
+
+export interface CallResultFrame {
+  readonly type: typeof MessageTypeId.CallResult;
+  readonly uniqueId: string;
+  readonly payload: JsonObject;
+  readonly payloadText: string;
+}
+
+export interface CallErrorFrame {
+  readonly type: typeof MessageTypeId.CallError;
+  readonly uniqueId: string;
+  readonly errorCode: string;
+  readonly errorDescription: string;
+  readonly errorDetails: JsonObject;
+  readonly errorDetailsText: string;
+}
+
+export type Frame = CallFrame | CallResultFrame | CallErrorFrame;
+
+export interface FrameError {
+  readonly kind: ErrorKind;
+  /** Plain-words reason, used as ErrorDescription. */
+  readonly message: string;
+  /** Present when the UniqueId could be read. */
+  readonly uniqueId?: string;
+  /** Present when the MessageTypeId could be read as a number. */
+  readonly messageTypeId?: number;
+  /** True when a CALLERROR may be sent back to the sender. */
+  readonly answerable: boolean;
+}
+
+export type FrameResult = { readonly ok: true; readonly frame: Frame } | { readonly ok: false; readonly error: FrameError };
+
+/** OCPP action names are alphanumeric words ("BootNotification", "Get15118EVCertificate"). */
+const ACTION_NAME = /^[A-Za-z][A-Za-z0-9]{0,63}$/;
+
+export function isJsonObject(value: unknown): value is JsonObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+export function isActionName(value: string): boolean {
+  return ACTION_NAME.test(value);
+}
+
+function fail(error: FrameError): FrameResult {
+  return { ok: false, error };
+}
+
+export function parseFrame(text: string, protocol: OcppProtocol): FrameResult {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return fail({ kind: ErrorKind.Formation, message: "frame is not valid JSON", answerable: false });
+  }
+  if (!Array.isArray(value)) {
+    return fail({ kind: ErrorKind.Formation, message: "frame is not a JSON array", answerable: false });
+  }
+  const [typeId, rawId] = value as unknown[];
+  const uniqueId = typeof rawId === "string" ? rawId : undefined;
+  const idPart = uniqueId === undefined ? {} : { uniqueId };
+  if (typeof typeId !== "number" || !Number.isInteger(typeId)) {
+    return fail({ kind: ErrorKind.Formation, message: "MessageTypeId is not an integer", answerable: false, ...idPart });
+  }
+  if (typeId !== MessageTypeId.Call && typeId !== MessageTypeId.CallResult && typeId !== MessageTypeId.CallError) {
+    return fail({
+      kind: ErrorKind.Formation,
+      message: `MessageTypeId ${typeId} is not one of 2 (CALL), 3 (CALLRESULT), 4 (CALLERROR)`,
+      messageTypeId: typeId,
+      answerable: uniqueId !== undefined,
+      ...idPart,
+    });
+  }
+  const answerable = typeId === MessageTypeId.Call;
+  if (uniqueId === undefined) {
+    return fail({
+      kind: ErrorKind.Formation,
+      message: value.length < 2 ? "UniqueId is missing" : "UniqueId is not a string",
+      messageTypeId: typeId,
+      answerable: false,
+    });
+  }
+  const base = { messageTypeId: typeId, uniqueId, answerable };
+  if (uniqueId.length === 0 || uniqueId.length > protocol.maxUniqueIdLength) {
+    return fail({
+      ...base,
+      kind: ErrorKind.Formation,
+      message: `UniqueId must be 1 to ${protocol.maxUniqueIdLength} characters long`,
+    });
+  }
+  switch (typeId) {
+    case MessageTypeId.Call:
+      return parseCall(text, value, base);
+    case MessageTypeId.CallResult:
+      return parseCallResult(text, value, base);
+    case MessageTypeId.CallError:
+      return parseCallError(text, value, base);
+  }
+}
+
+type Base = { messageTypeId: number; uniqueId: string; answerable: boolean };
+
+function elementText(text: string, index: number): string {
+  const span = arrayElementSpans(text)?.[index];
+  // parseFrame only asks for elements it has already seen in the parsed array.
+  if (span === undefined) throw new Error(`element ${index} missing from a parsed frame`);
+  return sliceSpan(text, span);
+}
+
+function parseCall(text: string, value: unknown[], base: Base): FrameResult {
+  if (value.length < 4) {
+    return fail({ ...base, kind: ErrorKind.Protocol, message: "CALL must have 4 elements: [2, UniqueId, Action, Payload]" });
+  }
+  if (value.length > 4) {
+    return fail({ ...base, kind: ErrorKind.Formation, message: "CALL has more than 4 elements" });
+  }
+  const [, , action, payload] = value;
+  if (typeof action !== "string" || !isActionName(action)) {
+    return fail({ ...base, kind: ErrorKind.Formation, message: "Action must be an alphanumeric action name" });
+  }
+  if (!isJsonObject(payload)) {
+    return fail({ ...base, kind: ErrorKind.Formation, message: "Payload must be a JSON object" });
+  }
+  return {
+    ok: true,
+    frame: { type: MessageTypeId.Call, uniqueId: base.uniqueId, action, payload, payloadText: elementText(text, 3) },
+  };
+}
+
+function parseCallResult(text: string, value: unknown[], base: Base): FrameResult {
+  if (value.length !== 3) {
+    return fail({ ...base, kind: ErrorKind.Formation, message: "CALLRESULT must have 3 elements: [3, UniqueId, Payload]" });
+  }
+  const payload = value[2];
+  if (!isJsonObject(payload)) {
+    return fail({ ...base, kind: ErrorKind.Formation, message: "Payload must be a JSON object" });
+  }
+  return {
+    ok: true,
+    frame: { type: MessageTypeId.CallResult, uniqueId: base.uniqueId, payload, payloadText: elementText(text, 2) },
+  };
+}
+
+function parseCallError(text: string, value: unknown[], base: Base): FrameResult {
+  if (value.length !== 5) {
+    return fail({
+      ...base,
+      kind: ErrorKind.Formation,
+      message: "CALLERROR must have 5 elements: [4, UniqueId, ErrorCode, ErrorDescription, ErrorDetails]",
+    });
+  }
+  const [, , errorCode, errorDescription, errorDetails] = value;
+  if (typeof errorCode !== "string" || errorCode.length === 0) {
+    return fail({ ...base, kind: ErrorKind.Formation, message: "ErrorCode must be a non-empty string" });
+  }
+  if (typeof errorDescription !== "string") {
+    return fail({ ...base, kind: ErrorKind.Formation, message: "ErrorDescription must be a string" });
+  }
+  if (!isJsonObject(errorDetails)) {
+    return fail({ ...base, kind: ErrorKind.Formation, message: "ErrorDetails must be a JSON object" });
+  }
+  return {
+    ok: true,
+    frame: {
+      type: MessageTypeId.CallError,
+      uniqueId: base.uniqueId,
+      errorCode,
+      errorDescription,
+      errorDetails,
+      errorDetailsText: elementText(text, 4),
+    },
+  };
+}
+
+export function callText(uniqueId: string, action: string, payloadText: string): string {
+  return `[2,${JSON.stringify(uniqueId)},${JSON.stringify(action)},${payloadText}]`;
+}
+
+export function callResultText(uniqueId: string, payloadText: string): string {
+  return `[3,${JSON.stringify(uniqueId)},${payloadText}]`;
+}
+
+export function callErrorText(uniqueId: string, errorCode: string, errorDescription: string, detailsText = "{}"): string {
+  return `[4,${JSON.stringify(uniqueId)},${JSON.stringify(errorCode)},${JSON.stringify(errorDescription)},${detailsText}]`;
+}

@@ -1,0 +1,7 @@
+// Starts the embedded broker (aedes) on loopback for the workerd test run; stops it afterwards.
+import { startBroker } from "../../scripts/broker.mjs";
+
+export default async function setup(): Promise<() => Promise<void>> {
+  const broker = await startBroker({ tcpPort: 0, wsPort: Number(process.env.TEST_BROKER_WS_PORT) });
+  return () => broker.close();
+}

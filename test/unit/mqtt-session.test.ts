@@ -1,0 +1,180 @@
+import { Buffer } from "node:buffer";
+import mqttPacket from "mqtt-packet";
+import type { Packet } from "mqtt-packet";
+import { describe, expect, it } from "vitest";
+import { MqttSession, type MqttSessionOptions, type SessionEnd, type Timers } from "../../src/mqtt/session";
+
+class ManualTimers implements Timers {
+  private time = 0;
+  private seq = 0;
+  private readonly due = new Map<number, { at: number; fn: () => void }>();
+  setTimeout(fn: () => void, ms: number): unknown {
+    const id = ++this.seq;
+    this.due.set(id, { at: this.time + ms, fn });
+    return id;
+  }
+  clearTimeout(handle: unknown): void {
+    this.due.delete(handle as number);
+  }
+  now(): number {
+    return this.time;
+  }
+  advance(ms: number): void {
+    const until = this.time + ms;
+    for (;;) {
+      const next = [...this.due.entries()].filter(([, t]) => t.at <= until).sort((a, b) => a[1].at - b[1].at)[0];
+      if (next === undefined) break;
+      this.due.delete(next[0]);
+      this.time = next[1].at;
+      next[1].fn();
+    }
+    this.time = until;
+  }
+}
+
+/** The broker's side of the wire: decodes what the session sends, and answers with generated packets. */
+function harness(options: Partial<MqttSessionOptions> = {}) {
+  const timers = new ManualTimers();
+  const sent: Packet[] = [];
+  const parser = mqttPacket.parser({ protocolVersion: 4 });
+  parser.on("packet", (p: Packet) => sent.push(p));
+  const events = { ready: [] as boolean[], ends: [] as SessionEnd[], messages: [] as { topic: string; text: string }[] };
+  let onMessage: (topic: string, text: string) => Promise<void> = async () => undefined;
+  const session = new MqttSession(
+    { send: (bytes) => parser.parse(Buffer.from(bytes)) },
+    {
+      clientId: "gw-0",
+      keepaliveSeconds: 30,
+      cleanSession: false,
+      subscriptions: ["ocpp/cs/+"],
+      ackTimeoutMs: 1000,
+      ...options,
+    },
+    {
+      onReady: (present) => events.ready.push(present),
+      onEnd: (end) => events.ends.push(end),
+      onMessage: (topic, payload) => {
+        const text = Buffer.from(payload).toString();
+        events.messages.push({ topic, text });
+        return onMessage(topic, text);
+      },
+    },
+    timers,
+  );
+  const reply = (packet: Packet) => session.receive(mqttPacket.generate(packet));
+  const handshake = () => {
+    session.start();
+    reply({ cmd: "connack", returnCode: 0, sessionPresent: true });
+    const sub = sent.find((p) => p.cmd === "subscribe");
+    reply({ cmd: "suback", messageId: sub?.messageId as number, granted: [1] });
+  };
+  return { session, sent, events, timers, reply, handshake, setOnMessage: (f: typeof onMessage) => (onMessage = f) };
+}
+
+describe("MqttSession", () => {
+  it("connects with a persistent session and subscribes with QoS 1 before it is ready", () => {
+    const h = harness({ username: "u", password: "p" });
+    h.session.start();
+    expect(h.sent[0]).toMatchObject({ cmd: "connect", clientId: "gw-0", clean: false, keepalive: 30, username: "u" });
+    expect(String((h.sent[0] as { password: Buffer }).password)).toBe("p");
+    expect(h.session.isReady).toBe(false);
+    h.reply({ cmd: "connack", returnCode: 0, sessionPresent: false });
+    expect(h.sent[1]).toMatchObject({ cmd: "subscribe", subscriptions: [{ topic: "ocpp/cs/+", qos: 1 }] });
+    expect(h.session.isReady).toBe(false);
+    h.reply({ cmd: "suback", messageId: h.sent[1]?.messageId as number, granted: [1] });
+    expect(h.session.isReady).toBe(true);
+    expect(h.events.ready).toEqual([false]);
+  });
+
+  it("reports a refused connection with the CONNACK return code", () => {
+    const h = harness();
+    h.session.start();
+    h.reply({ cmd: "connack", returnCode: 5, sessionPresent: false });
+    expect(h.events.ends).toEqual([{ kind: "refused", returnCode: 5, message: "broker refused the connection: not authorized" }]);
+  });
+
+  it("a refused subscription ends the session", () => {
+    const h = harness();
+    h.session.start();
+    h.reply({ cmd: "connack", returnCode: 0, sessionPresent: false });
+    h.reply({ cmd: "suback", messageId: h.sent[1]?.messageId as number, granted: [128] });
+    expect(h.events.ends[0]?.kind).toBe("refused");
+  });
+
+  it("times out without CONNACK", () => {
+    const h = harness();
+    h.session.start();
+    h.timers.advance(1001);
+    expect(h.events.ends[0]?.kind).toBe("timeout");
+  });
+
+  it("publishes with QoS 1 and resolves only on the matching PUBACK", async () => {
+    const h = harness();
+    h.handshake();
+    let done = false;
+    const p = h.session.publish("ocpp/cp/CP1", '{"a":1}').then(() => (done = true));
+    const pub = h.sent.find((x) => x.cmd === "publish");
+    expect(pub).toMatchObject({ topic: "ocpp/cp/CP1", qos: 1, retain: false });
+    expect(String((pub as { payload: Buffer }).payload)).toBe('{"a":1}');
+    h.reply({ cmd: "puback", messageId: (pub?.messageId as number) + 1 });
+    await Promise.resolve();
+    expect(done).toBe(false);
+    h.reply({ cmd: "puback", messageId: pub?.messageId as number });
+    await p;
+    expect(done).toBe(true);
+  });
+
+  it("rejects a publish whose PUBACK does not come, and ends the session", async () => {
+    const h = harness();
+    h.handshake();
+    const p = h.session.publish("t", "x");
+    h.timers.advance(1001);
+    await expect(p).rejects.toThrow(/no PUBACK/);
+    expect(h.events.ends[0]?.kind).toBe("timeout");
+  });
+
+  it("rejects in-flight publishes when the connection ends", async () => {
+    const h = harness();
+    h.handshake();
+    const p = h.session.publish("t", "x");
+    h.session.end({ kind: "closed", message: "socket closed" });
+    await expect(p).rejects.toThrow(/socket closed/);
+    await expect(h.session.publish("t", "y")).rejects.toThrow(/not ready/);
+  });
+
+  it("acknowledges incoming QoS 1 messages in arrival order, after they were handled", async () => {
+    const h = harness();
+    h.handshake();
+    const gates: Record<string, () => void> = {};
+    h.setOnMessage((topic) => new Promise<void>((r) => (gates[topic] = r)));
+    h.reply({ cmd: "publish", topic: "ocpp/cs/A", payload: Buffer.from("1"), qos: 1, messageId: 11, retain: false, dup: false });
+    h.reply({ cmd: "publish", topic: "ocpp/cs/B", payload: Buffer.from("2"), qos: 1, messageId: 12, retain: false, dup: false });
+    expect(h.events.messages.map((m) => m.text)).toEqual(["1", "2"]);
+    gates["ocpp/cs/B"]?.();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(h.sent.filter((p) => p.cmd === "puback")).toEqual([]);
+    gates["ocpp/cs/A"]?.();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(h.sent.filter((p) => p.cmd === "puback").map((p) => p.messageId)).toEqual([11, 12]);
+  });
+
+  it("pings when idle and ends the session when PINGRESP does not come", () => {
+    const h = harness();
+    h.handshake();
+    h.timers.advance(15_000);
+    expect(h.sent.filter((p) => p.cmd === "pingreq")).toHaveLength(1);
+    h.reply({ cmd: "pingresp" });
+    h.timers.advance(15_000);
+    expect(h.sent.filter((p) => p.cmd === "pingreq")).toHaveLength(2);
+    expect(h.events.ends).toEqual([]);
+    h.timers.advance(15_000);
+    expect(h.events.ends[0]).toMatchObject({ kind: "timeout", message: "no PINGRESP from the broker" });
+  });
+
+  it("ends on a malformed packet from the broker", () => {
+    const h = harness();
+    h.session.start();
+    h.session.receive(new Uint8Array([0xf0, 0x00]));
+    expect(h.events.ends[0]?.kind).toBe("protocol");
+  });
+});

@@ -1,0 +1,147 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULT_CONFIG, resolveConfig, type GatewayConfig } from "../../src/config/gateway-config";
+import { OCPP16 } from "../../src/ocpp/protocol";
+import { ChargePointRelay, type ConnectionCounters, type PendingCalls } from "../../src/session/relay";
+
+function setup(options: { config?: GatewayConfig; connected?: boolean; publishFails?: boolean } = {}) {
+  const sent: unknown[] = [];
+  const published: { topic: string; message: Record<string, unknown> }[] = [];
+  const closed: { code: number; reason: string }[] = [];
+  const pendingMap = new Map<string, string>();
+  const pending: PendingCalls = {
+    get: async (id) => pendingMap.get(id),
+    put: async (id, action) => void pendingMap.set(id, action),
+    delete: async (id) => void pendingMap.delete(id),
+  };
+  const counters: ConnectionCounters = { recv: 0, sent: 0, badFrames: 0 };
+  const relay = new ChargePointRelay(
+    { cid: "CP1", protocol: OCPP16, config: options.config ?? DEFAULT_CONFIG },
+    {
+      sendToChargePoint: (text) => {
+        if (options.connected === false) return false;
+        sent.push(JSON.parse(text));
+        return true;
+      },
+      publish: async (topic, payload) => {
+        if (options.publishFails) throw new Error("link down");
+        published.push({ topic, message: JSON.parse(payload) as Record<string, unknown> });
+      },
+      closeChargePoint: (code, reason) => void closed.push({ code, reason }),
+    },
+    counters,
+    pending,
+  );
+  return { relay, sent, published, closed, pendingMap, counters };
+}
+
+describe("upstream", () => {
+  it("publishes a CALL on the call topic, honouring topic_override_mapping", async () => {
+    const config = resolveConfig({ upstream: { topic_override_mapping: { BootNotification: "cp/${cid}/Notify/${action}" } } });
+    if (!config.ok) throw new Error("bad config");
+    const t = setup({ config: config.config });
+    await t.relay.fromChargePoint('[2,"1","BootNotification",{"chargePointVendor":"v","chargePointModel":"m"}]');
+    await t.relay.fromChargePoint('[2,"2","Heartbeat",{}]');
+    expect(t.published.map((p) => p.topic)).toEqual(["ocpp/cp/CP1/Notify/BootNotification", "ocpp/cp/CP1"]);
+    expect(t.counters).toMatchObject({ recv: 2, badFrames: 0 });
+  });
+
+  it("answers a malformed CALL with a CALLERROR and publishes nothing", async () => {
+    const t = setup();
+    await t.relay.fromChargePoint('[2,"9","Heartbeat"]');
+    expect(t.sent).toEqual([[4, "9", "ProtocolError", "CALL must have 4 elements: [2, UniqueId, Action, Payload]", {}]]);
+    expect(t.published).toEqual([]);
+  });
+
+  it("does not answer unreadable frames, and closes after max_bad_frames in a row", async () => {
+    const config = resolveConfig({ max_bad_frames: 3 });
+    if (!config.ok) throw new Error("bad config");
+    const t = setup({ config: config.config });
+    await t.relay.fromChargePoint("garbage");
+    await t.relay.fromChargePoint('[2,"ok","Heartbeat",{}]');
+    await t.relay.fromChargePoint("garbage");
+    await t.relay.fromChargePoint("garbage");
+    expect(t.closed).toEqual([]);
+    await t.relay.fromChargePoint("garbage");
+    expect(t.sent).toEqual([]);
+    expect(t.closed).toEqual([{ code: 1008, reason: "too many malformed frames" }]);
+  });
+
+  it("adds the answered call's Action to the charge point's CALLRESULT and CALLERROR", async () => {
+    const t = setup();
+    await t.relay.fromCsms('{"MessageTypeId":2,"UniqueId":"cs-7","Action":"RemoteStartTransaction","Payload":{"idTag":"ABC"}}');
+    await t.relay.fromCsms('{"MessageTypeId":2,"UniqueId":"cs-8","Action":"Reset","Payload":{"type":"Soft"}}');
+    await t.relay.fromChargePoint('[3,"cs-7",{"status":"Accepted"}]');
+    await t.relay.fromChargePoint('[4,"cs-8","NotSupported","no",{}]');
+    await t.relay.fromChargePoint('[3,"unknown",{}]');
+    expect(t.published).toEqual([
+      { topic: "ocpp/cp/CP1/Reply", message: { MessageTypeId: 3, UniqueId: "cs-7", Action: "RemoteStartTransaction", Payload: { status: "Accepted" } } },
+      {
+        topic: "ocpp/cp/CP1/Reply",
+        message: { MessageTypeId: 4, UniqueId: "cs-8", Action: "Reset", ErrorCode: "NotSupported", ErrorDescription: "no", ErrorDetails: {} },
+      },
+      { topic: "ocpp/cp/CP1/Reply", message: { MessageTypeId: 3, UniqueId: "unknown", Payload: {} } },
+    ]);
+    expect(t.pendingMap.size).toBe(0);
+  });
+
+  it("tells the CSMS when the charge point's answer to its call is malformed", async () => {
+    const t = setup();
+    await t.relay.fromCsms('{"MessageTypeId":2,"UniqueId":"cs-1","Action":"Reset","Payload":{"type":"Hard"}}');
+    await t.relay.fromChargePoint('[3,"cs-1"]');
+    expect(t.published).toEqual([
+      {
+        topic: "ocpp/cp/CP1/Reply",
+        message: expect.objectContaining({ MessageTypeId: 4, UniqueId: "cs-1", Action: "Reset", ErrorCode: "FormationViolation", Origin: "gateway" }),
+      },
+    ]);
+  });
+
+  it("answers a CALL with InternalError when the broker cannot take it", async () => {
+    const t = setup({ publishFails: true });
+    await t.relay.fromChargePoint('[2,"h1","Heartbeat",{}]');
+    expect(t.sent).toEqual([[4, "h1", "InternalError", "upstream unavailable", {}]]);
+  });
+});
+
+describe("downstream", () => {
+  it("turns each envelope type into one frame", async () => {
+    const t = setup();
+    await t.relay.fromCsms('{"MessageTypeId":2,"UniqueId":"r1","Action":"Reset","Payload":{"type":"Soft"}}');
+    await t.relay.fromCsms('{"MessageTypeId":3,"UniqueId":"b1","Payload":{"status":"Accepted","interval":300,"currentTime":"2023-12-01T14:20:39+00:00"}}');
+    await t.relay.fromCsms('{"MessageTypeId":4,"UniqueId":"e1","ErrorCode":"GenericError","ErrorDescription":"d"}');
+    expect(t.sent).toEqual([
+      [2, "r1", "Reset", { type: "Soft" }],
+      [3, "b1", { status: "Accepted", interval: 300, currentTime: "2023-12-01T14:20:39+00:00" }],
+      [4, "e1", "GenericError", "d", {}],
+    ]);
+    expect(t.counters.sent).toBe(3);
+  });
+
+  it("reports an invalid envelope with a UniqueId on the error topic, sending nothing", async () => {
+    const t = setup();
+    await t.relay.fromCsms('{"MessageTypeId":2,"UniqueId":"r2","Action":"Reset"}');
+    await t.relay.fromCsms("not json");
+    expect(t.sent).toEqual([]);
+    expect(t.published).toEqual([
+      {
+        topic: "ocpp/cp/CP1/Reply",
+        message: {
+          MessageTypeId: 4,
+          UniqueId: "r2",
+          Action: "Reset",
+          ErrorCode: "ProtocolError",
+          ErrorDescription: "envelope not sent to the charge point: envelope has no Payload",
+          ErrorDetails: {},
+          Origin: "gateway",
+        },
+      },
+    ]);
+  });
+
+  it("reports a call to a charge point that is not connected", async () => {
+    const t = setup({ connected: false });
+    await t.relay.fromCsms('{"MessageTypeId":2,"UniqueId":"r3","Action":"Reset","Payload":{"type":"Soft"}}');
+    expect(t.published[0]?.message).toMatchObject({ UniqueId: "r3", Action: "Reset", ErrorDescription: "charge point is not connected", Origin: "gateway" });
+    expect(t.pendingMap.size).toBe(0);
+  });
+});
