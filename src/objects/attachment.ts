@@ -28,7 +28,7 @@ export function readAttachment(ws: WebSocket): SocketAttachment | undefined {
   if (r.v !== 1 || typeof r.connId !== "string" || typeof r.cid !== "string" || typeof r.protocol !== "string") {
     return undefined;
   }
-  if (typeof r.connectedAt !== "number" || !isCount(r.recv) || !isCount(r.sent) || !isCount(r.badFrames)) {
+  if (typeof r.connectedAt !== "number" || !isCount(r.recv) || !isCount(r.sent) || !isCount(r.badFrames) || !isCount(r.malformed)) {
     return undefined;
   }
   return a as SocketAttachment;

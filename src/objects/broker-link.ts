@@ -70,12 +70,22 @@ export class BrokerLink extends DurableObject<Env> {
     });
   }
 
-  /** A charge point connected on this shard: keep the link up while any is attached. */
-  async attach(shard: number, cid: string): Promise<void> {
+  /**
+   * A charge point connected on this shard: keep the link up while any is attached. Resolves once the downstream
+   * subscription is live (or after READY_WAIT_MS), so commands published right after a charge point connected
+   * are not published to a broker that has no subscriber for them yet. Reports whether the link is up.
+   */
+  async attach(shard: number, cid: string): Promise<boolean> {
     await this.adoptShard(shard);
     await this.ctx.storage.put(ATTACHED_PREFIX + cid, Date.now());
     if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
-    this.ensureConnecting();
+    if (this.state === "waiting") return false;
+    try {
+      await this.whenReady();
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   async detach(shard: number, cid: string): Promise<void> {
@@ -231,7 +241,11 @@ export class BrokerLink extends DurableObject<Env> {
   /** A downstream message: find its charge point and hand it over, in order per charge point. */
   private route(topic: string, payload: Uint8Array): Promise<void> {
     const config = this.config;
-    if (config === undefined) return Promise.resolve();
+    if (config === undefined) {
+      this.stats.dropped++;
+      log("error", "downstream_before_config", { shard: this.shard, topic });
+      return Promise.resolve();
+    }
     const cid = cidFromDownstreamTopic(config.mountpoint, config.dnstream.topic, topic);
     if (cid === undefined || !isChargePointId(cid)) {
       this.stats.dropped++;

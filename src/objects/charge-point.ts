@@ -71,18 +71,22 @@ export class ChargePoint extends DurableObject<Env> {
       recv: 0,
       sent: 0,
       badFrames: 0,
+      malformed: 0,
     };
     writeAttachment(server, attachment);
     this.stored = { connId, cid: connect.cid, protocol: connect.protocol, config: connect.config };
     await this.ctx.storage.put(CONNECTION_KEY, this.stored);
     log("info", "client_connected", { cid: connect.cid, connId, protocol: connect.protocol, ip: connect.ip });
 
+    // Normally the link is already subscribed and this is one RPC; on a link's first connection it waits
+    // (bounded) so that the charge point is not reported connected before commands can reach it.
     const { shard, stub } = brokerLinkFor(this.env, connect.cid);
-    this.ctx.waitUntil(
-      stub.attach(shard, connect.cid).catch((e: unknown) => {
-        log("error", "link_attach_failed", { cid: connect.cid, error: errorMessage(e) });
-      }),
-    );
+    try {
+      const linkUp = await stub.attach(shard, connect.cid);
+      if (!linkUp) log("warn", "link_not_ready_at_connect", { cid: connect.cid, shard });
+    } catch (e) {
+      log("error", "link_attach_failed", { cid: connect.cid, error: errorMessage(e) });
+    }
     const headers = connect.echoProtocol ? { "Sec-WebSocket-Protocol": connect.protocol } : undefined;
     return new Response(null, { status: 101, webSocket: client, ...(headers ? { headers } : {}) });
   }
@@ -138,7 +142,7 @@ export class ChargePoint extends DurableObject<Env> {
     await this.serialize(async () => {
       const current = this.currentSocket();
       const attachment = current === undefined ? undefined : readAttachment(current);
-      const counters = attachment ?? { recv: 0, sent: 0, badFrames: 0 };
+      const counters = attachment ?? { recv: 0, sent: 0, badFrames: 0, malformed: 0 };
       const relay = new ChargePointRelay(await this.connection(cid), this.ports(cid), counters, this.pendingCalls());
       try {
         await relay.fromCsms(envelope);

@@ -34,6 +34,8 @@ export interface ConnectionCounters {
   sent: number;
   /** Consecutive frames that could not be relayed; reset by a good frame. */
   badFrames: number;
+  /** All frames that could not be relayed on this connection. */
+  malformed: number;
 }
 
 /** Downstream calls sent to the charge point and not yet answered (kept in durable storage). */
@@ -93,6 +95,7 @@ export class ChargePointRelay {
 
   private async onBadFrame(error: FrameError, text: string): Promise<void> {
     this.counters.badFrames++;
+    this.counters.malformed++;
     log("warn", "bad_frame", {
       cid: this.conn.cid,
       reason: error.message,

@@ -13,7 +13,7 @@ function setup(options: { config?: GatewayConfig; connected?: boolean; publishFa
     put: async (id, action) => void pendingMap.set(id, action),
     delete: async (id) => void pendingMap.delete(id),
   };
-  const counters: ConnectionCounters = { recv: 0, sent: 0, badFrames: 0 };
+  const counters: ConnectionCounters = { recv: 0, sent: 0, badFrames: 0, malformed: 0 };
   const relay = new ChargePointRelay(
     { cid: "CP1", protocol: OCPP16, config: options.config ?? DEFAULT_CONFIG },
     {
@@ -64,6 +64,7 @@ describe("upstream", () => {
     await t.relay.fromChargePoint("garbage");
     expect(t.sent).toEqual([]);
     expect(t.closed).toEqual([{ code: 1008, reason: "too many malformed frames" }]);
+    expect(t.counters).toMatchObject({ recv: 5, badFrames: 3, malformed: 4 });
   });
 
   it("adds the answered call's Action to the charge point's CALLRESULT and CALLERROR", async () => {

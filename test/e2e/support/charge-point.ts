@@ -1,0 +1,32 @@
+// Charge points for end-to-end tests: ocpp-rpc's RPCClient (an independent OCPP-J implementation), recording the
+// frames it sends so tests can read the UniqueIds it chose.
+import { RPCClient } from "ocpp-rpc";
+
+export interface RecordingClient {
+  readonly client: RPCClient;
+  /** Parsed frames this client sent, in order. */
+  readonly sent: unknown[][];
+  /** Parsed frames this client received, in order. */
+  readonly received: unknown[][];
+}
+
+export async function connectChargePoint(endpoint: string, identity: string): Promise<RecordingClient> {
+  // ocpp-rpc's declarations mark every option as required although the library defaults them.
+  const options = { endpoint, identity, protocols: ["ocpp1.6"], strictMode: false, reconnect: false, callTimeoutMs: 15_000 };
+  const client = new RPCClient(options as unknown as ConstructorParameters<typeof RPCClient>[0]);
+  const sent: unknown[][] = [];
+  const received: unknown[][] = [];
+  client.on("message", ({ message, outbound }: { message: Buffer | string; outbound: boolean }) => {
+    const frame = JSON.parse(message.toString()) as unknown[];
+    (outbound ? sent : received).push(frame);
+  });
+  await client.connect();
+  return { client, sent, received };
+}
+
+/** UniqueId of the last CALL of `action` the client sent. */
+export function lastCallId(cp: RecordingClient, action: string): string {
+  const frame = cp.sent.filter((f) => f[0] === 2 && f[2] === action).at(-1);
+  if (frame === undefined) throw new Error(`no ${action} call was sent`);
+  return frame[1] as string;
+}

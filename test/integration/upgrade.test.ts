@@ -1,0 +1,105 @@
+// Upgrade rules (reference §3), checked through the real Worker. Every refusal happens before any ChargePoint
+// object exists.
+import { env, listDurableObjectIds, SELF } from "cloudflare:test";
+import { afterEach, describe, expect, it } from "vitest";
+import { CONFIG_KV_KEY } from "../../src/objects/config-store";
+import { ChargePointSocket } from "../worker-helpers/charge-point-socket";
+
+async function objectExists(cid: string): Promise<boolean> {
+  const id = env.CHARGE_POINT.idFromName(cid);
+  return (await listDurableObjectIds(env.CHARGE_POINT)).some((other) => other.equals(id));
+}
+
+function upgrade(path: string, headers: Record<string, string> = {}): Promise<Response> {
+  return SELF.fetch(`http://gateway${path}`, { headers: { Upgrade: "websocket", ...headers } });
+}
+
+describe("charge point id", () => {
+  it.each([
+    ["/ocpp", "clientid_cannot_be_empty", ""],
+    ["/ocpp/", "clientid_cannot_be_empty", ""],
+    ["/ocpp/a/b", "unsupported_clientid", "a/b"],
+    ["/ocpp/a%2Fb", "unsupported_clientid", "a/b"],
+    ["/ocpp/a+b", "unsupported_clientid", "a+b"],
+    ["/ocpp/a%23b", "unsupported_clientid", "a#b"],
+    ["/ocpp/a%01b", "unsupported_clientid", "a\u0001b"],
+    [`/ocpp/${"x".repeat(65)}`, "clientid_too_long", "x".repeat(65)],
+    ["/ocpp/%E0%A4%A", "invalid_clientid_encoding", "%E0%A4%A"],
+  ])("%s → 400 %s, no object created", async (path, reason, cid) => {
+    const res = await upgrade(path, { "Sec-WebSocket-Protocol": "ocpp1.6" });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ code: "BAD_REQUEST", reason });
+    expect(await objectExists(cid)).toBe(false);
+  });
+
+  it("percent-decodes the id (64 characters is still allowed)", async () => {
+    const cid = `CP 1|é-${"y".repeat(57)}`;
+    expect([...cid].length).toBe(64);
+    const cp = await ChargePointSocket.open(cid);
+    expect(await objectExists(cid)).toBe(true);
+    cp.close();
+  });
+});
+
+describe("upgrade and subprotocol", () => {
+  it("answers a plain request with 426 and no object", async () => {
+    const res = await SELF.fetch("http://gateway/ocpp/plain-get");
+    expect(res.status).toBe(426);
+    expect(res.headers.get("Upgrade")).toBe("websocket");
+    expect(await res.json()).toMatchObject({ code: "UPGRADE_REQUIRED" });
+    expect(await objectExists("plain-get")).toBe(false);
+  });
+
+  it("refuses when none of the offered subprotocols is supported", async () => {
+    const res = await upgrade("/ocpp/proto-none", { "Sec-WebSocket-Protocol": "ocpp2.0.1, ocpp1.5" });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ reason: "no_supported_subprotocol" });
+    expect(await objectExists("proto-none")).toBe(false);
+  });
+
+  it("echoes the first supported subprotocol the charge point offered", async () => {
+    const cp = await ChargePointSocket.open("proto-list", "ocpp1.5, ocpp1.6");
+    expect(cp.response.status).toBe(101);
+    expect(cp.response.headers.get("Sec-WebSocket-Protocol")).toBe("ocpp1.6");
+    cp.close();
+  });
+
+  it("accepts a charge point that offers no subprotocol as 1.6 without echoing one", async () => {
+    const cp = await ChargePointSocket.open("proto-absent", null);
+    expect(cp.response.status).toBe(101);
+    expect(cp.response.headers.get("Sec-WebSocket-Protocol")).toBeNull();
+    cp.close();
+  });
+
+  it("answers other paths with a JSON 404", async () => {
+    const res = await SELF.fetch("http://gateway/nothing-here");
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({ code: "RESOURCE_NOT_FOUND", message: "no such resource" });
+  });
+});
+
+describe("configuration at the door", () => {
+  afterEach(async () => {
+    await env.GATEWAY_KV.delete(CONFIG_KV_KEY);
+  });
+
+  it("a disabled gateway answers 503 and creates no object", async () => {
+    await env.GATEWAY_KV.put(CONFIG_KV_KEY, JSON.stringify({ enable: false }));
+    const res = await upgrade("/ocpp/while-disabled", { "Sec-WebSocket-Protocol": "ocpp1.6" });
+    expect(res.status).toBe(503);
+    expect(await objectExists("while-disabled")).toBe(false);
+  });
+
+  it("serves charge points under a configured path", async () => {
+    await env.GATEWAY_KV.put(
+      CONFIG_KV_KEY,
+      JSON.stringify({ listeners: [{ type: "ws", name: "default", websocket: { path: "/chargers" } }] }),
+    );
+    expect((await upgrade("/chargers/", { "Sec-WebSocket-Protocol": "ocpp1.6" })).status).toBe(400);
+    const res = await upgrade("/chargers/path-moved", { "Sec-WebSocket-Protocol": "ocpp1.6" });
+    expect(res.status).toBe(101);
+    res.webSocket?.accept();
+    res.webSocket?.close(1000);
+    expect((await upgrade("/ocpp/path-moved")).status).toBe(404);
+  });
+});

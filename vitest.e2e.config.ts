@@ -1,0 +1,14 @@
+// End-to-end tests in Node: the gateway as `npm start` runs it (scripts/start.mjs → wrangler dev → workerd), a real
+// broker over real sockets, ocpp-rpc's RPCClient as the charge point, MQTT.js as the CSMS, raw `ws` for bad input.
+// E2E_BROKER=embedded (default: the aedes broker npm start runs) or mosquitto (Debian's, started here; the gateway
+// then gets MQTT_URL and starts no broker of its own).
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/e2e/**/*.test.ts"],
+    globalSetup: ["test/e2e/support/gateway.global.ts"],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+  },
+});
