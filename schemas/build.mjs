@@ -2,10 +2,12 @@
 // Compiles every JSON schema the Worker validates with into ES modules (ajv standalone code generation), so no
 // code is generated at run time (Workers refuse `new Function`). Run by `npm start`, `npm test`, `npm run deploy`.
 import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Ajv from "ajv";
 import standaloneCode from "ajv/dist/standalone/index.js";
+import addFormats from "ajv-formats";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const outDir = join(root, "src", "generated");
@@ -38,6 +40,59 @@ async function buildGatewayConfig() {
   );
 }
 
+/**
+ * OCPP 1.6 (28 core actions and the security extension, request and response) from ocpp-rpc's schema set, which
+ * is the official OCA 2019-12 set with the errata (ids `urn:<Action>.req|.conf`).
+ */
+const OCPP16_ID_PREFIX = "urn:OCPP:1.6:2019:12:";
+
+async function buildOcpp16() {
+  const require = createRequire(import.meta.url);
+  const file = join(dirname(require.resolve("ocpp-rpc/package.json")), "lib", "schemas", "ocpp1_6.json");
+  const schemas = JSON.parse(await readFile(file, "utf8"));
+  const ajv = new Ajv({
+    ...SAFE_OPTIONS,
+    // Every failing keyword is reported (ErrorDetails lists the paths); the first one decides the OCPP code.
+    allErrors: true,
+    strict: true,
+    // The OCA schemas put additionalProperties on string enums; harmless, but strictTypes would refuse it.
+    strictTypes: false,
+    // `multipleOf: 0.1` (charging limits): 12.1 / 0.1 is 120.99999999999999 in floating point; compare the
+    // quotient with its nearest integer to 9 decimal places instead of requiring an exact integer.
+    multipleOfPrecision: 9,
+  });
+  addFormats(ajv, { mode: "full" });
+  const exportsByName = {};
+  const actions = new Map();
+  for (const schema of schemas) {
+    const match = /^urn:([A-Za-z0-9]+)\.(req|conf)$/.exec(schema.$id);
+    if (match === null) throw new Error(`unexpected schema id ${schema.$id}`);
+    const [, action, kind] = match;
+    // Re-keyed to the official ids (EMQX's json_schema_id_prefix); ajv's URI parser refuses `urn:<Action>.req`.
+    ajv.addSchema({ ...schema, $id: `${OCPP16_ID_PREFIX}${action}${kind === "req" ? "Request" : "Response"}` });
+    exportsByName[`${action}_${kind}`] = `${OCPP16_ID_PREFIX}${action}${kind === "req" ? "Request" : "Response"}`;
+    actions.set(action, { ...actions.get(action), [kind]: `${action}_${kind}` });
+  }
+  for (const [action, pair] of actions) {
+    if (!pair.req || !pair.conf) throw new Error(`${action} lacks a request or a response schema`);
+  }
+  const table = [...actions.keys()]
+    .sort()
+    .map((a) => `  ${a}: { request: ${a}_req, response: ${a}_conf },`)
+    .join("\n");
+  const code = `${standaloneCode(ajv, exportsByName)}\nexport const OCPP16_VALIDATORS = {\n${table}\n};\n`;
+  await writeFile(join(outDir, "ocpp16-validators.gen.js"), BANNER + code);
+  await writeFile(
+    join(outDir, "ocpp16-validators.gen.d.ts"),
+    BANNER +
+      `import type { CompiledValidator } from "../validation/compiled";\n` +
+      `export declare const OCPP16_VALIDATORS: Readonly<Record<string, { request: CompiledValidator; response: CompiledValidator }>>;\n`,
+  );
+  return actions.size;
+}
+
 await mkdir(outDir, { recursive: true });
 await buildGatewayConfig();
+const ocpp16Actions = await buildOcpp16();
+console.log(`schemas: OCPP 1.6, ${ocpp16Actions} actions (request and response)`);
 console.log(`schemas: compiled validators into ${outDir}`);

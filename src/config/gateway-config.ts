@@ -12,6 +12,8 @@ import { downstreamTemplateProblem } from "../mqtt/topics";
 import { describeErrors } from "../validation/compiled";
 
 export type MessageFormatChecking = "all" | "upstream_only" | "dnstream_only" | "disable";
+export type MessageFormatPolicy = "enforce" | "report";
+export type MessageFormatOverride = MessageFormatPolicy | "disable";
 
 export interface ListenerConfig {
   type: "ws" | "wss";
@@ -29,6 +31,9 @@ export interface GatewayConfig {
   heartbeat_checking_times_backoff: number;
   idle_timeout: string;
   message_format_checking: MessageFormatChecking;
+  message_format_policy: MessageFormatPolicy;
+  message_format_overrides: Record<string, MessageFormatOverride>;
+  diagnostics_topic: string;
   upstream: {
     topic: string;
     reply_topic: string;
@@ -51,6 +56,9 @@ export const DEFAULT_CONFIG: GatewayConfig = {
   heartbeat_checking_times_backoff: 1,
   idle_timeout: "30s",
   message_format_checking: "all",
+  message_format_policy: "enforce",
+  message_format_overrides: {},
+  diagnostics_topic: "diagnostics/${cid}",
   upstream: {
     topic: "cp/${cid}",
     reply_topic: "cp/${cid}/Reply",
@@ -83,9 +91,12 @@ function isPlain(value: unknown): value is Plain {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/** Maps the user owns whole: a layer replaces them instead of adding to them. */
+const USER_MAPS = new Set([".upstream.topic_override_mapping", ".message_format_overrides"]);
+
 /** Completes `value` from `defaults`: objects recursively, except maps the user owns whole. */
 function withDefaults(defaults: unknown, value: unknown, path: string): unknown {
-  if (!isPlain(defaults) || !isPlain(value) || path.endsWith("topic_override_mapping")) return value;
+  if (!isPlain(defaults) || !isPlain(value) || USER_MAPS.has(path)) return value;
   const out: Plain = { ...defaults };
   for (const [k, v] of Object.entries(value)) out[k] = withDefaults(defaults[k], v, `${path}.${k}`);
   return out;

@@ -2,9 +2,9 @@
  * Per-socket state of a charge point connection, kept in the WebSocket attachment so it survives hibernation
  * (Cloudflare: attachments are limited to 2,048 bytes, so only small fields live here). Validated on read.
  */
-import type { ConnectionCounters } from "../session/relay";
+import type { ConnectionState } from "../session/relay";
 
-export interface SocketAttachment extends ConnectionCounters {
+export interface SocketAttachment extends ConnectionState {
   readonly v: 1;
   /** Identifies this connection among reconnects of the same charge point. */
   readonly connId: string;
@@ -21,6 +21,10 @@ function isCount(v: unknown): v is number {
   return typeof v === "number" && Number.isInteger(v) && v >= 0;
 }
 
+function isIdActionPair(v: unknown): boolean {
+  return Array.isArray(v) && v.length === 2 && typeof v[0] === "string" && typeof v[1] === "string";
+}
+
 export function readAttachment(ws: WebSocket): SocketAttachment | undefined {
   const a: unknown = ws.deserializeAttachment();
   if (typeof a !== "object" || a === null) return undefined;
@@ -28,9 +32,10 @@ export function readAttachment(ws: WebSocket): SocketAttachment | undefined {
   if (r.v !== 1 || typeof r.connId !== "string" || typeof r.cid !== "string" || typeof r.protocol !== "string") {
     return undefined;
   }
-  if (typeof r.connectedAt !== "number" || !isCount(r.recv) || !isCount(r.sent) || !isCount(r.badFrames) || !isCount(r.malformed)) {
+  if (typeof r.connectedAt !== "number" || ![r.recv, r.sent, r.badFrames, r.malformed, r.invalid].every(isCount)) {
     return undefined;
   }
+  if (!Array.isArray(r.cpCalls) || !r.cpCalls.every(isIdActionPair)) return undefined;
   return a as SocketAttachment;
 }
 

@@ -8,7 +8,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { GatewayConfig } from "../config/gateway-config";
 import { errorMessage, log } from "../log";
 import { protocolBySubprotocol, OCPP16 } from "../ocpp/protocol";
-import { ChargePointRelay, type Connection, type PendingCalls, type RelayPorts } from "../session/relay";
+import { ChargePointRelay, newConnectionState, type Connection, type PendingCalls, type RelayPorts } from "../session/relay";
 import { readAttachment, writeAttachment, type SocketAttachment } from "./attachment";
 import { loadGatewayConfig } from "./config-store";
 import { CONNECT_HEADER, decodeConnectRequest } from "./connect-request";
@@ -68,10 +68,7 @@ export class ChargePoint extends DurableObject<Env> {
       ...(connect.username === undefined ? {} : { username: connect.username }),
       ...(connect.ip === undefined ? {} : { ip: connect.ip }),
       connectedAt: Date.now(),
-      recv: 0,
-      sent: 0,
-      badFrames: 0,
-      malformed: 0,
+      ...newConnectionState(),
     };
     writeAttachment(server, attachment);
     this.stored = { connId, cid: connect.cid, protocol: connect.protocol, config: connect.config };
@@ -142,8 +139,8 @@ export class ChargePoint extends DurableObject<Env> {
     await this.serialize(async () => {
       const current = this.currentSocket();
       const attachment = current === undefined ? undefined : readAttachment(current);
-      const counters = attachment ?? { recv: 0, sent: 0, badFrames: 0, malformed: 0 };
-      const relay = new ChargePointRelay(await this.connection(cid), this.ports(cid), counters, this.pendingCalls());
+      const state = attachment ?? newConnectionState();
+      const relay = new ChargePointRelay(await this.connection(cid), this.ports(cid), state, this.pendingCalls());
       try {
         await relay.fromCsms(envelope);
       } finally {
@@ -208,6 +205,7 @@ export class ChargePoint extends DurableObject<Env> {
         const ws = this.currentSocket();
         if (ws !== undefined) this.closeSocket(ws, code, reason);
       },
+      now: () => Date.now(),
     };
   }
 

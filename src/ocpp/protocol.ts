@@ -3,6 +3,9 @@
  * mapping (OCPP 2.0.1 and 2.1 spell several error codes differently and add message types), never an assumption.
  */
 
+import { OCPP16_VALIDATORS } from "../generated/ocpp16-validators.gen.js";
+import type { SchemaSet } from "./validation";
+
 /** OCPP-J 1.6 §4.1.3 message type numbers. */
 export const MessageTypeId = { Call: 2, CallResult: 3, CallError: 4 } as const;
 export type MessageTypeId = (typeof MessageTypeId)[keyof typeof MessageTypeId];
@@ -34,6 +37,8 @@ export interface OcppProtocol {
   readonly errorCodes: Readonly<Record<ErrorKind, string>>;
   /** Longest UniqueId the protocol allows (OCPP-J 1.6 §4.1.4: 36 characters). */
   readonly maxUniqueIdLength: number;
+  /** Request and response schema of every Action of this version. */
+  readonly schemas: SchemaSet;
 }
 
 export const OCPP16: OcppProtocol = {
@@ -52,6 +57,7 @@ export const OCPP16: OcppProtocol = {
     Generic: "GenericError",
   },
   maxUniqueIdLength: 36,
+  schemas: OCPP16_VALIDATORS,
 };
 
 /** Subprotocols the gateway speaks, in order of preference. */

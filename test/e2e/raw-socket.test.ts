@@ -82,11 +82,10 @@ describe("malformed frames over a raw socket", () => {
 
   it("forwards payload bytes unchanged (no re-encoding of numbers)", async () => {
     const raw = await open("e2e-raw-bytes");
-    raw.ws.send('[2,"p1","DataTransfer",{"vendorId":"v","data":"x","n":1.50,"big":12345678901234567890123}]');
+    const payload = '{ "connectorId" : 1.0, "idTag":"T\\u0041G", "meterStart":1.0e3, "timestamp":"2023-12-01T14:20:39Z" }';
+    raw.ws.send(`[2,"p1","StartTransaction",${payload}]`);
     const call = await csms.on("ocpp/cp/e2e-raw-bytes", "p1");
-    expect(call.raw).toBe(
-      '{"MessageTypeId":2,"UniqueId":"p1","Action":"DataTransfer","Payload":{"vendorId":"v","data":"x","n":1.50,"big":12345678901234567890123}}',
-    );
+    expect(call.raw).toBe(`{"MessageTypeId":2,"UniqueId":"p1","Action":"StartTransaction","Payload":${payload}}`);
     raw.ws.close(1000);
   });
 

@@ -1,48 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_CONFIG, resolveConfig, type GatewayConfig } from "../../src/config/gateway-config";
-import { OCPP16 } from "../../src/ocpp/protocol";
-import { ChargePointRelay, type ConnectionCounters, type PendingCalls } from "../../src/session/relay";
+import { config, fakeRelay } from "./support/fake-relay";
 
-function setup(options: { config?: GatewayConfig; connected?: boolean; publishFails?: boolean } = {}) {
-  const sent: unknown[] = [];
-  const published: { topic: string; message: Record<string, unknown> }[] = [];
-  const closed: { code: number; reason: string }[] = [];
-  const pendingMap = new Map<string, string>();
-  const pending: PendingCalls = {
-    get: async (id) => pendingMap.get(id),
-    put: async (id, action) => void pendingMap.set(id, action),
-    delete: async (id) => void pendingMap.delete(id),
-  };
-  const counters: ConnectionCounters = { recv: 0, sent: 0, badFrames: 0, malformed: 0 };
-  const relay = new ChargePointRelay(
-    { cid: "CP1", protocol: OCPP16, config: options.config ?? DEFAULT_CONFIG },
-    {
-      sendToChargePoint: (text) => {
-        if (options.connected === false) return false;
-        sent.push(JSON.parse(text));
-        return true;
-      },
-      publish: async (topic, payload) => {
-        if (options.publishFails) throw new Error("link down");
-        published.push({ topic, message: JSON.parse(payload) as Record<string, unknown> });
-      },
-      closeChargePoint: (code, reason) => void closed.push({ code, reason }),
-    },
-    counters,
-    pending,
-  );
-  return { relay, sent, published, closed, pendingMap, counters };
-}
+const setup = fakeRelay;
 
 describe("upstream", () => {
   it("publishes a CALL on the call topic, honouring topic_override_mapping", async () => {
-    const config = resolveConfig({ upstream: { topic_override_mapping: { BootNotification: "cp/${cid}/Notify/${action}" } } });
-    if (!config.ok) throw new Error("bad config");
-    const t = setup({ config: config.config });
+    const t = setup({ config: config({ upstream: { topic_override_mapping: { BootNotification: "cp/${cid}/Notify/${action}" } } }) });
     await t.relay.fromChargePoint('[2,"1","BootNotification",{"chargePointVendor":"v","chargePointModel":"m"}]');
     await t.relay.fromChargePoint('[2,"2","Heartbeat",{}]');
     expect(t.published.map((p) => p.topic)).toEqual(["ocpp/cp/CP1/Notify/BootNotification", "ocpp/cp/CP1"]);
-    expect(t.counters).toMatchObject({ recv: 2, badFrames: 0 });
+    expect(t.state).toMatchObject({ recv: 2, badFrames: 0 });
   });
 
   it("answers a malformed CALL with a CALLERROR and publishes nothing", async () => {
@@ -53,9 +20,7 @@ describe("upstream", () => {
   });
 
   it("does not answer unreadable frames, and closes after max_bad_frames in a row", async () => {
-    const config = resolveConfig({ max_bad_frames: 3 });
-    if (!config.ok) throw new Error("bad config");
-    const t = setup({ config: config.config });
+    const t = setup({ config: config({ max_bad_frames: 3 }) });
     await t.relay.fromChargePoint("garbage");
     await t.relay.fromChargePoint('[2,"ok","Heartbeat",{}]');
     await t.relay.fromChargePoint("garbage");
@@ -64,7 +29,7 @@ describe("upstream", () => {
     await t.relay.fromChargePoint("garbage");
     expect(t.sent).toEqual([]);
     expect(t.closed).toEqual([{ code: 1008, reason: "too many malformed frames" }]);
-    expect(t.counters).toMatchObject({ recv: 5, badFrames: 3, malformed: 4 });
+    expect(t.state).toMatchObject({ recv: 5, badFrames: 3, malformed: 4 });
   });
 
   it("adds the answered call's Action to the charge point's CALLRESULT and CALLERROR", async () => {
@@ -115,7 +80,7 @@ describe("downstream", () => {
       [3, "b1", { status: "Accepted", interval: 300, currentTime: "2023-12-01T14:20:39+00:00" }],
       [4, "e1", "GenericError", "d", {}],
     ]);
-    expect(t.counters.sent).toBe(3);
+    expect(t.state.sent).toBe(3);
   });
 
   it("reports an invalid envelope with a UniqueId on the error topic, sending nothing", async () => {
