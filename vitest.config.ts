@@ -34,6 +34,9 @@ export default defineConfig({
   test: {
     include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts"],
     globalSetup: ["test/setup/broker.global.ts"],
+    // Each test file runs in its own isolate with its own BrokerLink objects; links connect with one fixed MQTT
+    // client id per shard (the production design), so two files at once would take that id from each other.
+    fileParallelism: false,
     testTimeout: 30_000,
     deps: { optimizer: { ssr: { enabled: true, include: ["mqtt-packet"] } } },
   },

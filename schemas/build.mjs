@@ -46,6 +46,11 @@ async function buildGatewayConfig() {
  */
 const OCPP16_ID_PREFIX = "urn:OCPP:1.6:2019:12:";
 
+const DATE_TIME = new RegExp(
+  "^\\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)|02-(?:0[1-9]|1\\d|2\\d))" +
+    "[Tt ](?:(?:[01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d|23:59:60)(?:\\.\\d+)?(?:[Zz]|[+-](?:[01]\\d|2[0-3])(?::?[0-5]\\d)?)$",
+);
+
 async function buildOcpp16() {
   const require = createRequire(import.meta.url);
   const file = join(dirname(require.resolve("ocpp-rpc/package.json")), "lib", "schemas", "ocpp1_6.json");
@@ -62,6 +67,11 @@ async function buildOcpp16() {
     multipleOfPrecision: 9,
   });
   addFormats(ajv, { mode: "full" });
+  // date-time: ajv-formats' exact check splits the string and runs two capturing regexes (≈0.7 µs per value,
+  // more than JSON.parse of a whole StatusNotification); its fast regex accepts month 19 and hour 29. This one
+  // regex is as exact on every field range, needs a time zone (RFC 3339 §5.6), and is inlined into the generated
+  // code. Only Feb 29 of a non-leap year gets through.
+  ajv.addFormat("date-time", DATE_TIME);
   const exportsByName = {};
   const actions = new Map();
   for (const schema of schemas) {

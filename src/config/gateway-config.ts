@@ -34,6 +34,7 @@ export interface GatewayConfig {
   message_format_policy: MessageFormatPolicy;
   message_format_overrides: Record<string, MessageFormatOverride>;
   diagnostics_topic: string;
+  events_topic: string;
   upstream: {
     topic: string;
     reply_topic: string;
@@ -43,6 +44,8 @@ export interface GatewayConfig {
   dnstream: {
     topic: string;
     max_mqueue_len: number;
+    awaiting_timeout: string;
+    session_expiry_interval: string;
   };
   listeners: ListenerConfig[];
   max_bad_frames: number;
@@ -59,6 +62,7 @@ export const DEFAULT_CONFIG: GatewayConfig = {
   message_format_policy: "enforce",
   message_format_overrides: {},
   diagnostics_topic: "diagnostics/${cid}",
+  events_topic: "events/${cid}",
   upstream: {
     topic: "cp/${cid}",
     reply_topic: "cp/${cid}/Reply",
@@ -68,6 +72,8 @@ export const DEFAULT_CONFIG: GatewayConfig = {
   dnstream: {
     topic: "cs/${cid}",
     max_mqueue_len: 100,
+    awaiting_timeout: "30s",
+    session_expiry_interval: "120s",
   },
   listeners: [{ type: "ws", name: "default", bind: "33033", enable: true, websocket: { path: "/ocpp" } }],
   max_bad_frames: 10,

@@ -21,8 +21,11 @@ function member(name: string, valueJson: string): string {
   return `"${name}":${valueJson}`;
 }
 
-/** Envelope for a frame received from the charge point. `action` is the answered call's Action, when known. */
-export function upstreamEnvelope(frame: Frame, action?: string): string {
+/**
+ * Envelope for a frame received from the charge point. `action` is the answered call's Action, when known;
+ * `late` marks an answer that arrived after the gateway had given the call up ("Late":true).
+ */
+export function upstreamEnvelope(frame: Frame, action?: string, late = false): string {
   const parts = [member("MessageTypeId", String(frame.type)), member("UniqueId", JSON.stringify(frame.uniqueId))];
   switch (frame.type) {
     case MessageTypeId.Call:
@@ -43,6 +46,7 @@ export function upstreamEnvelope(frame: Frame, action?: string): string {
     default:
       frame satisfies never;
   }
+  if (late) parts.push(member("Late", "true"));
   return `{${parts.join(",")}}`;
 }
 
@@ -52,6 +56,8 @@ export interface GatewayError {
   readonly errorCode: string;
   readonly errorDescription: string;
   readonly errorDetails?: JsonObject;
+  /** Machine-readable cause ("timeout", "queue_full", "not_connected", "duplicate", "invalid", …). */
+  readonly reason?: string;
 }
 
 /** A CALLERROR envelope made by the gateway (not by the charge point), marked with "Origin":"gateway". */
@@ -64,6 +70,7 @@ export function gatewayErrorEnvelope(error: GatewayError): string {
     ErrorDescription: error.errorDescription,
     ErrorDetails: error.errorDetails ?? {},
     Origin: GATEWAY_ORIGIN,
+    ...(error.reason === undefined ? {} : { Reason: error.reason }),
   });
 }
 

@@ -131,7 +131,7 @@ export class MqttSession {
   }
 
   /** QoS 1 publish; resolves on PUBACK. */
-  publish(topic: string, payload: string): Promise<void> {
+  publish(topic: string, payload: string, retain = false): Promise<void> {
     if (this.phase !== "ready") return Promise.reject(new PublishError("MQTT session is not ready"));
     const messageId = this.allocateId();
     return new Promise<void>((resolve, reject) => {
@@ -147,7 +147,7 @@ export class MqttSession {
         payload,
         qos: 1,
         messageId,
-        retain: false,
+        retain,
         dup: false,
       });
     });

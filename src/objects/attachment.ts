@@ -35,6 +35,9 @@ export function readAttachment(ws: WebSocket): SocketAttachment | undefined {
   if (typeof r.connectedAt !== "number" || ![r.recv, r.sent, r.badFrames, r.malformed, r.invalid].every(isCount)) {
     return undefined;
   }
+  if (![r.lastSeen, r.heartbeatInterval, r.heartbeatSince].every((v) => typeof v === "number" && Number.isFinite(v))) {
+    return undefined;
+  }
   if (!Array.isArray(r.cpCalls) || !r.cpCalls.every(isIdActionPair)) return undefined;
   return a as SocketAttachment;
 }

@@ -94,10 +94,10 @@ export class BrokerLink extends DurableObject<Env> {
   }
 
   /** Publishes with QoS 1 and resolves once the broker acknowledged (PUBACK). */
-  async publish(shard: number, topic: string, payload: string): Promise<void> {
+  async publish(shard: number, topic: string, payload: string, retain = false): Promise<void> {
     await this.adoptShard(shard);
     const session = await this.whenReady();
-    await session.publish(topic, payload);
+    await session.publish(topic, payload, retain);
     this.stats.published++;
   }
 

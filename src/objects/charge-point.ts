@@ -2,14 +2,25 @@
  * ChargePoint Durable Object: one per charge point id. Holds the charge point's WebSocket with the Hibernation
  * API and keeps no outbound connection of its own (an object with an open outbound socket never hibernates,
  * cloudflare/workerd#4864): it publishes through its BrokerLink shard by RPC and receives downstream messages
- * from it by RPC. All behaviour lives in session/; this class restores state, delegates and logs.
+ * from it by RPC. Timers (heartbeat, idle timeout, call timeout, session expiry) are one storage alarm, so they run
+ * while the object hibernates. Behaviour lives in session/; this class restores state, delegates and logs.
  */
 import { DurableObject } from "cloudflare:workers";
-import type { GatewayConfig } from "../config/gateway-config";
+import { durationMs, type GatewayConfig } from "../config/gateway-config";
 import { errorMessage, log } from "../log";
-import { protocolBySubprotocol, OCPP16 } from "../ocpp/protocol";
-import { ChargePointRelay, newConnectionState, type Connection, type PendingCalls, type RelayPorts } from "../session/relay";
+import { renderTopic } from "../mqtt/topics";
+import { OCPP16, protocolBySubprotocol } from "../ocpp/protocol";
+import {
+  checkKeepalive,
+  connectedEvent,
+  DisconnectReason,
+  disconnectedEvent,
+  reasonForRemoteClose,
+  type ClientInfo,
+} from "../session/lifecycle";
+import { ChargePointRelay, newConnectionState, type Connection, type ConnectionState, type RelayPorts } from "../session/relay";
 import { readAttachment, writeAttachment, type SocketAttachment } from "./attachment";
+import { SqlCallStore } from "./call-store";
 import { loadGatewayConfig } from "./config-store";
 import { CONNECT_HEADER, decodeConnectRequest } from "./connect-request";
 import { brokerLinkFor } from "./links";
@@ -23,29 +34,52 @@ interface StoredConnection {
 }
 
 const CONNECTION_KEY = "connection";
-const PENDING_PREFIX = "pending:";
+/** While the charge point is away: when its queued calls expire. */
+const SESSION_EXPIRY_KEY = "session:expires-at";
 
 /** Close codes a peer may report but that must not be sent back (RFC 6455 §7.4.1). */
 const RESERVED_CLOSE_CODES = new Set([1005, 1006, 1015]);
 
 /**
- * Writes updated counters back, unless the socket was closed meanwhile (closing it rewrote the attachment with
- * its reason, which must not be lost).
+ * Writes updated state back, unless the socket was closed meanwhile (closing it rewrote the attachment with its
+ * reason, which must not be lost).
  */
-function saveCounters(ws: WebSocket, attachment: SocketAttachment): void {
+function saveState(ws: WebSocket, attachment: SocketAttachment): void {
   const latest = readAttachment(ws);
   if (latest === undefined || latest.closing !== undefined || ws.readyState !== WebSocket.OPEN) return;
   writeAttachment(ws, attachment);
 }
 
+function clientInfo(a: SocketAttachment): ClientInfo {
+  return {
+    clientid: a.cid,
+    ...(a.username === undefined ? {} : { username: a.username }),
+    protoVer: protocolBySubprotocol(a.protocol)?.version ?? OCPP16.version,
+    ...(a.ip === undefined ? {} : { ipaddress: a.ip }),
+    connectedAt: a.connectedAt,
+    keepalive: a.heartbeatInterval,
+  };
+}
+
 export class ChargePoint extends DurableObject<Env> {
-  /** Frames and downstream messages are handled one at a time, in arrival order. */
+  /** Frames, downstream messages, alarms and connects are handled one at a time, in arrival order. */
   private queue: Promise<void> = Promise.resolve();
   private stored: StoredConnection | undefined;
+  private readonly calls: SqlCallStore;
+  /** Cached time of the scheduled alarm (null: none), to avoid a storage write per frame. */
+  private alarmAt: number | null | undefined;
 
-  private serialize(task: () => Promise<void>): Promise<void> {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.calls = new SqlCallStore(ctx.storage);
+  }
+
+  private serialize<T>(task: () => Promise<T>): Promise<T> {
     const run = this.queue.then(task);
-    this.queue = run.catch(() => undefined);
+    this.queue = run.then(
+      () => undefined,
+      () => undefined,
+    );
     return run;
   }
 
@@ -55,35 +89,46 @@ export class ChargePoint extends DurableObject<Env> {
     if (connect === undefined || request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
       return Response.json({ code: "BAD_REQUEST", message: "not a gateway upgrade request" }, { status: 400 });
     }
-    for (const old of this.ctx.getWebSockets()) this.closeSocket(old, 1000, "replaced");
-
     const { 0: client, 1: server } = new WebSocketPair();
-    const connId = crypto.randomUUID();
-    this.ctx.acceptWebSocket(server, [connId]);
-    const attachment: SocketAttachment = {
-      v: 1,
-      connId,
-      cid: connect.cid,
-      protocol: connect.protocol,
-      ...(connect.username === undefined ? {} : { username: connect.username }),
-      ...(connect.ip === undefined ? {} : { ip: connect.ip }),
-      connectedAt: Date.now(),
-      ...newConnectionState(),
-    };
-    writeAttachment(server, attachment);
-    this.stored = { connId, cid: connect.cid, protocol: connect.protocol, config: connect.config };
-    await this.ctx.storage.put(CONNECTION_KEY, this.stored);
-    log("info", "client_connected", { cid: connect.cid, connId, protocol: connect.protocol, ip: connect.ip });
+    await this.serialize(async () => {
+      this.stored = { connId: crypto.randomUUID(), cid: connect.cid, protocol: connect.protocol, config: connect.config };
+      for (const old of this.ctx.getWebSockets()) await this.endConnection(old, 1000, DisconnectReason.Replaced, false);
 
-    // Normally the link is already subscribed and this is one RPC; on a link's first connection it waits
-    // (bounded) so that the charge point is not reported connected before commands can reach it.
-    const { shard, stub } = brokerLinkFor(this.env, connect.cid);
-    try {
-      const linkUp = await stub.attach(shard, connect.cid);
-      if (!linkUp) log("warn", "link_not_ready_at_connect", { cid: connect.cid, shard });
-    } catch (e) {
-      log("error", "link_attach_failed", { cid: connect.cid, error: errorMessage(e) });
-    }
+      const now = Date.now();
+      this.ctx.acceptWebSocket(server, [this.stored.connId]);
+      const heartbeat = durationMs(connect.config.default_heartbeat_interval) / 1000;
+      const attachment: SocketAttachment = {
+        v: 1,
+        connId: this.stored.connId,
+        cid: connect.cid,
+        protocol: connect.protocol,
+        ...(connect.username === undefined ? {} : { username: connect.username }),
+        ...(connect.ip === undefined ? {} : { ip: connect.ip }),
+        connectedAt: now,
+        ...newConnectionState(now, heartbeat),
+      };
+      writeAttachment(server, attachment);
+      await this.ctx.storage.put(CONNECTION_KEY, this.stored);
+      await this.ctx.storage.delete(SESSION_EXPIRY_KEY);
+      log("info", "client_connected", { cid: connect.cid, connId: this.stored.connId, protocol: connect.protocol, ip: connect.ip });
+
+      // Normally the link is already subscribed and this is one RPC; on a link's first connection it waits
+      // (bounded) so that the charge point is not reported connected before commands can reach it.
+      const { shard, stub } = brokerLinkFor(this.env, connect.cid);
+      try {
+        if (!(await stub.attach(shard, connect.cid))) log("warn", "link_not_ready_at_connect", { cid: connect.cid, shard });
+      } catch (e) {
+        log("error", "link_attach_failed", { cid: connect.cid, error: errorMessage(e) });
+      }
+      const relay = this.relay(await this.connection(connect.cid), attachment);
+      // A call that went out on an earlier connection can no longer be answered.
+      await relay.abandonInflight();
+      await this.publishEvent(connect.cid, connectedEvent(clientInfo(attachment)));
+      log("info", "debug_ready_state", { state: server.readyState });
+      await relay.resume();
+      saveState(server, attachment);
+      await this.scheduleAlarm();
+    });
     const headers = connect.echoProtocol ? { "Sec-WebSocket-Protocol": connect.protocol } : undefined;
     return new Response(null, { status: 101, webSocket: client, ...(headers ? { headers } : {}) });
   }
@@ -92,23 +137,30 @@ export class ChargePoint extends DurableObject<Env> {
     const attachment = readAttachment(ws);
     if (attachment === undefined) {
       log("error", "socket_without_attachment", {});
-      return this.closeSocket(ws, 1011, "internal error");
+      try {
+        ws.close(1011, "internal error");
+      } catch {
+        // already closed
+      }
+      return;
     }
     if (attachment.closing !== undefined) return;
-    if (typeof message !== "string") {
-      log("warn", "binary_frame", { cid: attachment.cid });
-      return this.closeSocket(ws, 1003, "binary frames are not supported");
-    }
     try {
       await this.serialize(async () => {
-        const connection = await this.connection(attachment.cid);
-        const relay = new ChargePointRelay(connection, this.ports(attachment.cid), attachment, this.pendingCalls());
-        await relay.fromChargePoint(message);
+        if (typeof message !== "string") {
+          log("warn", "binary_frame", { cid: attachment.cid });
+          return this.endConnection(ws, 1003, DisconnectReason.UnexpectedFrame, true, "binary frames are not supported");
+        }
+        const relay = this.relay(await this.connection(attachment.cid), attachment);
+        try {
+          await relay.fromChargePoint(message);
+        } finally {
+          saveState(ws, attachment);
+        }
+        await this.scheduleAlarm();
       });
     } catch (e) {
       log("error", "upstream_handler_failed", { cid: attachment.cid, error: errorMessage(e) });
-    } finally {
-      saveCounters(ws, attachment);
     }
   }
 
@@ -119,15 +171,11 @@ export class ChargePoint extends DurableObject<Env> {
     } catch {
       // Already closed by us; nothing to reciprocate.
     }
-    if (attachment === undefined) return;
-    log("info", "client_disconnected", { cid: attachment.cid, connId: attachment.connId, code, reason });
-    if (this.hasOpenConnection()) return;
-    const { shard, stub } = brokerLinkFor(this.env, attachment.cid);
-    try {
-      await stub.detach(shard, attachment.cid);
-    } catch (e) {
-      log("error", "link_detach_failed", { cid: attachment.cid, error: errorMessage(e) });
-    }
+    if (attachment === undefined || attachment.closing !== undefined) return;
+    await this.serialize(async () => {
+      log("info", "client_disconnected", { cid: attachment.cid, connId: attachment.connId, code, reason });
+      await this.afterDisconnect(attachment, reasonForRemoteClose(code));
+    }).catch((e: unknown) => log("error", "close_handler_failed", { cid: attachment.cid, error: errorMessage(e) }));
   }
 
   override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
@@ -139,24 +187,150 @@ export class ChargePoint extends DurableObject<Env> {
     await this.serialize(async () => {
       const current = this.currentSocket();
       const attachment = current === undefined ? undefined : readAttachment(current);
-      const state = attachment ?? newConnectionState();
-      const relay = new ChargePointRelay(await this.connection(cid), this.ports(cid), state, this.pendingCalls());
+      const relay = this.relay(await this.connection(cid), attachment ?? newConnectionState(Date.now()));
       try {
         await relay.fromCsms(envelope);
       } finally {
-        if (current !== undefined && attachment !== undefined) saveCounters(current, attachment);
+        if (current !== undefined && attachment !== undefined) saveState(current, attachment);
       }
+      await this.scheduleAlarm();
     });
   }
 
-  private async connection(cid: string): Promise<Connection> {
+  /** RPC for the management API: closes the connection (1000, `kicked`). False when none is open. */
+  async kick(): Promise<boolean> {
+    return this.serialize(async () => {
+      const ws = this.currentSocket();
+      if (ws === undefined) return false;
+      await this.endConnection(ws, 1000, DisconnectReason.Kicked, true);
+      await this.scheduleAlarm();
+      return true;
+    });
+  }
+
+  /** Heartbeat check, idle timeout, call timeout and session expiry. */
+  override async alarm(): Promise<void> {
+    await this.serialize(async () => {
+      this.alarmAt = null;
+      const now = Date.now();
+      const stored = await this.loadStored();
+      if (stored === undefined) return;
+      const config = stored.config;
+      const ws = this.currentSocket();
+      const attachment = ws === undefined ? undefined : readAttachment(ws);
+      if (ws !== undefined && attachment !== undefined) {
+        const verdict = checkKeepalive(attachment, this.keepalivePolicy(config), now);
+        if (verdict.close !== undefined) {
+          log("info", "closing_connection", { cid: stored.cid, reason: verdict.close });
+          await this.endConnection(ws, 1000, verdict.close, true);
+        }
+      }
+      const relay = this.relay(await this.connection(stored.cid), attachment ?? newConnectionState(now));
+      await relay.expireCalls();
+      if (this.currentSocket() === undefined) {
+        const expiresAt = await this.ctx.storage.get<number>(SESSION_EXPIRY_KEY);
+        if (expiresAt !== undefined && now >= expiresAt) {
+          const dropped = await relay.expireSession();
+          await this.ctx.storage.delete(SESSION_EXPIRY_KEY);
+          if (dropped.length > 0) log("info", "session_expired", { cid: stored.cid, dropped: dropped.length });
+        }
+      }
+      await this.scheduleAlarm();
+    });
+  }
+
+  private keepalivePolicy(config: GatewayConfig) {
+    return { idleTimeoutMs: durationMs(config.idle_timeout), backoff: config.heartbeat_checking_times_backoff };
+  }
+
+  /** Arms the alarm for the earliest deadline, writing to storage only when it must move earlier. */
+  private async scheduleAlarm(): Promise<void> {
+    const stored = await this.loadStored();
+    if (stored === undefined) return;
+    const deadlines: number[] = [];
+    const ws = this.currentSocket();
+    const attachment = ws === undefined ? undefined : readAttachment(ws);
+    if (attachment !== undefined) {
+      const next = checkKeepalive(attachment, this.keepalivePolicy(stored.config), Date.now());
+      if (next.close === undefined && next.nextCheck !== undefined) deadlines.push(next.nextCheck);
+      else if (next.close !== undefined) deadlines.push(Date.now());
+    } else {
+      const expiresAt = await this.ctx.storage.get<number>(SESSION_EXPIRY_KEY);
+      if (expiresAt !== undefined) deadlines.push(expiresAt);
+    }
+    const callDeadline = (await this.calls.getInflight())?.deadline;
+    if (callDeadline !== undefined) deadlines.push(callDeadline);
+    if (deadlines.length === 0) return;
+    const wanted = Math.min(...deadlines);
+    this.alarmAt ??= await this.ctx.storage.getAlarm();
+    if (this.alarmAt === null || wanted < this.alarmAt) {
+      await this.ctx.storage.setAlarm(wanted);
+      this.alarmAt = wanted;
+    }
+  }
+
+  /**
+   * Closes a socket from the gateway's side and reports it: the disconnected event is published here, because
+   * the runtime may not call webSocketClose for a close we initiated.
+   */
+  private async endConnection(ws: WebSocket, code: number, reason: DisconnectReason, sessionEnds: boolean, text?: string): Promise<void> {
+    const attachment = readAttachment(ws);
+    if (attachment === undefined || attachment.closing !== undefined) return;
+    attachment.closing = reason;
+    writeAttachment(ws, attachment);
+    try {
+      ws.close(code, text ?? reason);
+    } catch (e) {
+      log("warn", "close_failed", { cid: attachment.cid, error: errorMessage(e) });
+    }
+    if (sessionEnds) await this.afterDisconnect(attachment, reason);
+    else await this.publishEvent(attachment.cid, disconnectedEvent(clientInfo(attachment), reason, Date.now()));
+  }
+
+  /** The charge point's connection ended: event, outstanding call, session expiry, link. */
+  private async afterDisconnect(attachment: SocketAttachment, reason: string): Promise<void> {
+    const now = Date.now();
+    await this.publishEvent(attachment.cid, disconnectedEvent(clientInfo(attachment), reason, now));
+    if (this.currentSocket() !== undefined) return;
+    const connection = await this.connection(attachment.cid);
+    await this.relay(connection, attachment).abandonInflight();
+    await this.ctx.storage.put(SESSION_EXPIRY_KEY, now + durationMs(connection.config.dnstream.session_expiry_interval));
+    await this.scheduleAlarm();
+    const { shard, stub } = brokerLinkFor(this.env, attachment.cid);
+    try {
+      await stub.detach(shard, attachment.cid);
+    } catch (e) {
+      log("error", "link_detach_failed", { cid: attachment.cid, error: errorMessage(e) });
+    }
+  }
+
+  private async publishEvent(cid: string, event: string): Promise<void> {
+    const connection = await this.connection(cid);
+    const topic = renderTopic(connection.config.mountpoint, connection.config.events_topic, { cid });
+    const { shard, stub } = brokerLinkFor(this.env, cid);
+    try {
+      await stub.publish(shard, topic, event, true);
+    } catch (e) {
+      log("error", "event_publish_failed", { cid, topic, error: errorMessage(e) });
+    }
+  }
+
+  private async loadStored(): Promise<StoredConnection | undefined> {
     this.stored ??= await this.ctx.storage.get<StoredConnection>(CONNECTION_KEY);
-    const stored = this.stored;
+    return this.stored;
+  }
+
+  private async connection(cid: string): Promise<Connection> {
+    const stored = await this.loadStored();
     if (stored !== undefined && stored.cid === cid) {
       return { cid, protocol: protocolBySubprotocol(stored.protocol) ?? OCPP16, config: stored.config };
     }
     // Never connected: answer with the current configuration.
     return { cid, protocol: OCPP16, config: await loadGatewayConfig(this.env) };
+  }
+
+  private relay(connection: Connection, state: ConnectionState): ChargePointRelay {
+    return new ChargePointRelay(connection, this.ports(connection.cid), state, this.calls);
   }
 
   /** The open socket of the current connection, if any (older ones may still be closing). */
@@ -166,23 +340,6 @@ export class ChargePoint extends DurableObject<Env> {
       if (a !== undefined && a.closing === undefined && ws.readyState === WebSocket.OPEN) return ws;
     }
     return undefined;
-  }
-
-  private hasOpenConnection(): boolean {
-    return this.currentSocket() !== undefined;
-  }
-
-  private closeSocket(ws: WebSocket, code: number, reason: string): void {
-    const attachment = readAttachment(ws);
-    if (attachment !== undefined) {
-      attachment.closing = reason;
-      writeAttachment(ws, attachment);
-    }
-    try {
-      ws.close(code, reason);
-    } catch (e) {
-      log("warn", "close_failed", { cid: attachment?.cid, error: errorMessage(e) });
-    }
   }
 
   private ports(cid: string): RelayPorts {
@@ -201,22 +358,12 @@ export class ChargePoint extends DurableObject<Env> {
         const { shard, stub } = brokerLinkFor(this.env, cid);
         return stub.publish(shard, topic, payload);
       },
-      closeChargePoint: (code, reason) => {
+      closeChargePoint: async (code, reason) => {
         const ws = this.currentSocket();
-        if (ws !== undefined) this.closeSocket(ws, code, reason);
+        if (ws !== undefined) await this.endConnection(ws, code, DisconnectReason.ProtocolError, true, reason);
       },
+      isConnected: () => this.currentSocket() !== undefined,
       now: () => Date.now(),
-    };
-  }
-
-  private pendingCalls(): PendingCalls {
-    const storage = this.ctx.storage;
-    return {
-      get: (id) => storage.get<string>(PENDING_PREFIX + id),
-      put: (id, action) => storage.put(PENDING_PREFIX + id, action),
-      delete: async (id) => {
-        await storage.delete(PENDING_PREFIX + id);
-      },
     };
   }
 }

@@ -7,7 +7,7 @@
  * UniqueId could be read. A malformed CALLRESULT or CALLERROR is never answered (OCPP-J §4.2.3: CALLERROR only
  * replies to a CALL), but its UniqueId is kept so the gateway can tell the CSMS which call went wrong.
  */
-import { arrayElementSpans, sliceSpan } from "./json-scan";
+import { lastElementSpan, sliceSpan } from "./json-scan";
 import { ErrorKind, MessageTypeId, type OcppProtocol } from "./protocol";
 
 export type JsonObject = { [key: string]: unknown };
@@ -122,9 +122,10 @@ export function parseFrame(text: string, protocol: OcppProtocol): FrameResult {
 
 type Base = { messageTypeId: number; uniqueId: string; answerable: boolean };
 
+/** Raw text of the frame's last element (the payload or ErrorDetails), at `index`. */
 function elementText(text: string, index: number): string {
-  const span = arrayElementSpans(text)?.[index];
-  // parseFrame only asks for elements it has already seen in the parsed array.
+  const span = lastElementSpan(text, index);
+  // parseFrame only asks for the last element of an array it has already parsed with that length.
   if (span === undefined) throw new Error(`element ${index} missing from a parsed frame`);
   return sliceSpan(text, span);
 }

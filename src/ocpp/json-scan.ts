@@ -92,6 +92,26 @@ export function arrayElementSpans(text: string): Span[] | undefined {
 }
 
 /**
+ * Span of the LAST element of a top-level array whose element `index` is known to be the last one: skips the
+ * elements before it (short values in OCPP frames) and does not scan the element itself, which ends at the
+ * closing bracket.
+ */
+export function lastElementSpan(text: string, index: number): Span | undefined {
+  let i = skipWhitespace(text, 0);
+  if (text.charCodeAt(i) !== OPEN_BRACKET) return undefined;
+  i = skipWhitespace(text, i + 1);
+  for (let k = 0; k < index; k++) {
+    i = skipWhitespace(text, skipValue(text, i));
+    if (text.charCodeAt(i) !== COMMA) return undefined;
+    i = skipWhitespace(text, i + 1);
+  }
+  let end = text.lastIndexOf("]");
+  if (end <= i) return undefined;
+  while (end > i && isWhitespace(text.charCodeAt(end - 1))) end--;
+  return { start: i, end };
+}
+
+/**
  * Spans of the values of a top-level JSON object's members, by key, or undefined when the document is not an
  * object. As with JSON.parse, the last of duplicate keys wins.
  */

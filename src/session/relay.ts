@@ -9,7 +9,7 @@
  * reported to the CSMS as a gateway CALLERROR envelope on the error topic. Every schema failure is also published
  * on the diagnostics topic.
  */
-import type { GatewayConfig } from "../config/gateway-config";
+import { durationMs, type GatewayConfig } from "../config/gateway-config";
 import { errorMessage, log } from "../log";
 import { decodeDownstream, gatewayErrorEnvelope, upstreamEnvelope, type DownstreamMessage, type GatewayError } from "../mqtt/envelope";
 import { renderTopic } from "../mqtt/topics";
@@ -26,6 +26,8 @@ import {
 import { ErrorKind, MessageTypeId, type OcppProtocol } from "../ocpp/protocol";
 import type { PayloadKind } from "../ocpp/validation";
 import { checkPayload, diagnosticsRecord, failureDetails, type CheckFailure, type Direction } from "./checks";
+import { DownstreamCalls, type CallStore, type InflightCall, type QueuedCall, type Refusal } from "./downstream-calls";
+import { heartbeatFromBootReply } from "./lifecycle";
 
 export interface Connection {
   readonly cid: string;
@@ -38,7 +40,10 @@ export interface RelayPorts {
   sendToChargePoint(text: string): boolean;
   /** Publishes with QoS 1; resolves once the broker confirmed it. */
   publish(topic: string, payload: string): Promise<void>;
-  closeChargePoint(code: number, reason: string): void;
+  /** Closes the charge point's connection from the gateway's side (and reports it). */
+  closeChargePoint(code: number, reason: string): Promise<void>;
+  /** Whether the charge point has an open connection. */
+  isConnected(): boolean;
   now(): number;
 }
 
@@ -54,18 +59,30 @@ export interface ConnectionState {
   invalid: number;
   /** The charge point's calls relayed to the CSMS and not answered yet, oldest first: [UniqueId, Action]. */
   cpCalls: [string, string][];
+  /** When the last text frame arrived (the connection time before the first). */
+  lastSeen: number;
+  /** Current heartbeat interval in seconds (0: not checked). */
+  heartbeatInterval: number;
+  /** When that interval was set: the start of the heartbeat tick grid. */
+  heartbeatSince: number;
 }
 
-export function newConnectionState(): ConnectionState {
-  return { recv: 0, sent: 0, badFrames: 0, malformed: 0, invalid: 0, cpCalls: [] };
+export function newConnectionState(now = 0, heartbeatInterval = 0): ConnectionState {
+  return {
+    recv: 0,
+    sent: 0,
+    badFrames: 0,
+    malformed: 0,
+    invalid: 0,
+    cpCalls: [],
+    lastSeen: now,
+    heartbeatInterval,
+    heartbeatSince: now,
+  };
 }
 
-/** Downstream calls sent to the charge point and not yet answered (kept in durable storage). */
-export interface PendingCalls {
-  get(uniqueId: string): Promise<string | undefined>;
-  put(uniqueId: string, action: string): Promise<void>;
-  delete(uniqueId: string): Promise<void>;
-}
+/** Why the gateway ended a downstream call itself; sent as `Reason` in its CALLERROR envelope. */
+export type CallEnd = Refusal | "timeout" | "disconnected" | "session_expired";
 
 /** WebSocket close code for a charge point that keeps sending frames we cannot read (RFC 6455 §7.4.1). */
 export const CLOSE_POLICY_VIOLATION = 1008;
@@ -74,12 +91,20 @@ export const CLOSE_POLICY_VIOLATION = 1008;
 const MAX_REMEMBERED_CP_CALLS = 8;
 
 export class ChargePointRelay {
+  private readonly calls: DownstreamCalls;
+
   constructor(
     private readonly conn: Connection,
     private readonly ports: RelayPorts,
     private readonly state: ConnectionState,
-    private readonly pending: PendingCalls,
-  ) {}
+    callStore: CallStore,
+  ) {
+    this.calls = new DownstreamCalls(
+      callStore,
+      { awaitingTimeoutMs: durationMs(conn.config.dnstream.awaiting_timeout), maxQueueLength: conn.config.dnstream.max_mqueue_len },
+      (frame) => this.send(frame),
+    );
+  }
 
   private topic(template: string, action?: string): string {
     const vars = action === undefined ? { cid: this.conn.cid } : { cid: this.conn.cid, action };
@@ -161,6 +186,7 @@ export class ChargePointRelay {
   /** A text frame from the charge point. */
   async fromChargePoint(text: string): Promise<void> {
     this.state.recv++;
+    this.state.lastSeen = this.ports.now();
     const parsed = parseFrame(text, this.conn.protocol);
     if (!parsed.ok) return this.onBadFrame(parsed.error, text);
     this.state.badFrames = 0;
@@ -171,20 +197,16 @@ export class ChargePointRelay {
       case MessageTypeId.CallResult:
         return this.upstreamResult(frame, text);
       case MessageTypeId.CallError: {
-        const action = await this.takePending(frame.uniqueId);
+        const answer = await this.calls.answer(frame.uniqueId);
+        const action = answer.kind === "unknown" ? undefined : answer.action;
         const topic = this.topic(this.conn.config.upstream.error_topic, action);
-        await this.publishOrLog(topic, upstreamEnvelope(frame, action), "call_error", frame.uniqueId);
+        await this.publishOrLog(topic, upstreamEnvelope(frame, action, answer.kind === "late"), "call_error", frame.uniqueId);
+        if (answer.kind === "answered") await this.sendNext();
         return;
       }
       default:
         frame satisfies never;
     }
-  }
-
-  private async takePending(uniqueId: string): Promise<string | undefined> {
-    const action = await this.pending.get(uniqueId);
-    if (action !== undefined) await this.pending.delete(uniqueId);
-    return action;
   }
 
   private async onBadFrame(error: FrameError, text: string): Promise<void> {
@@ -204,19 +226,21 @@ export class ChargePointRelay {
       (error.messageTypeId === MessageTypeId.CallResult || error.messageTypeId === MessageTypeId.CallError)
     ) {
       // A malformed answer to one of the CSMS's calls: tell the CSMS instead of letting its call hang.
-      const action = await this.takePending(error.uniqueId);
-      if (action !== undefined) {
+      const answer = await this.calls.answer(error.uniqueId);
+      if (answer.kind !== "unknown") {
         await this.reportToCsms({
           uniqueId: error.uniqueId,
-          action,
+          action: answer.action,
           errorCode: this.code(ErrorKind.Formation),
           errorDescription: `the charge point's answer was malformed: ${error.message}`,
+          reason: "malformed",
         });
+        if (answer.kind === "answered") await this.sendNext();
       }
     }
     if (this.state.badFrames >= this.conn.config.max_bad_frames) {
       log("warn", "closing_bad_frames", { cid: this.conn.cid, count: this.state.badFrames });
-      this.ports.closeChargePoint(CLOSE_POLICY_VIOLATION, "too many malformed frames");
+      await this.ports.closeChargePoint(CLOSE_POLICY_VIOLATION, "too many malformed frames");
     }
   }
 
@@ -243,27 +267,26 @@ export class ChargePointRelay {
   }
 
   private async upstreamResult(frame: CallResultFrame, text: string): Promise<void> {
-    const action = await this.pending.get(frame.uniqueId);
-    if (action !== undefined) {
-      const refused = await this.check("upstream", action, "response", frame.payload, {
-        messageTypeId: frame.type,
+    const answer = await this.calls.answer(frame.uniqueId);
+    const action = answer.kind === "unknown" ? undefined : answer.action;
+    const refused =
+      action === undefined
+        ? undefined
+        : await this.check("upstream", action, "response", frame.payload, { messageTypeId: frame.type, uniqueId: frame.uniqueId, text });
+    if (refused !== undefined) {
+      await this.reportToCsms({
         uniqueId: frame.uniqueId,
-        text,
+        ...(action === undefined ? {} : { action }),
+        errorCode: this.code(refused.kind),
+        errorDescription: `the charge point's answer is invalid: ${refused.description}`,
+        errorDetails: failureDetails(refused),
+        reason: "invalid",
       });
-      await this.pending.delete(frame.uniqueId);
-      if (refused !== undefined) {
-        await this.reportToCsms({
-          uniqueId: frame.uniqueId,
-          action,
-          errorCode: this.code(refused.kind),
-          errorDescription: `the charge point's answer is invalid: ${refused.description}`,
-          errorDetails: failureDetails(refused),
-        });
-        return;
-      }
+    } else {
+      const topic = this.topic(this.conn.config.upstream.reply_topic, action);
+      await this.publishOrLog(topic, upstreamEnvelope(frame, action, answer.kind === "late"), "call_result", frame.uniqueId);
     }
-    const topic = this.topic(this.conn.config.upstream.reply_topic, action);
-    await this.publishOrLog(topic, upstreamEnvelope(frame, action), "call_result", frame.uniqueId);
+    if (answer.kind === "answered") await this.sendNext();
   }
 
   // ── downstream ──────────────────────────────────────────────────────────────────────────────────────────────
@@ -280,6 +303,7 @@ export class ChargePointRelay {
           ...(error.action === undefined ? {} : { action: error.action }),
           errorCode: this.code(error.kind),
           errorDescription: `envelope not sent to the charge point: ${error.message}`,
+          reason: "malformed",
         });
       }
       return;
@@ -294,6 +318,7 @@ export class ChargePointRelay {
         errorCode: this.code(refused.kind),
         errorDescription: `not sent to the charge point: ${refused.description}`,
         errorDetails: failureDetails(refused),
+        reason: "invalid",
       });
       return;
     }
@@ -318,33 +343,109 @@ export class ChargePointRelay {
   }
 
   private async deliver(message: DownstreamMessage): Promise<void> {
-    let frame: string;
-    let action: string | undefined;
     switch (message.type) {
-      case MessageTypeId.Call:
-        frame = callText(message.uniqueId, message.action, message.payloadText);
-        action = message.action;
-        break;
-      case MessageTypeId.CallResult:
-        frame = callResultText(message.uniqueId, message.payloadText);
-        break;
-      case MessageTypeId.CallError:
-        frame = callErrorText(message.uniqueId, message.errorCode, message.errorDescription, message.errorDetailsText);
-        break;
+      case MessageTypeId.Call: {
+        const frame = callText(message.uniqueId, message.action, message.payloadText);
+        const call = { uniqueId: message.uniqueId, action: message.action, frame };
+        const outcome = await this.calls.submit(call, this.ports.isConnected(), this.ports.now());
+        if (outcome.outcome === "refused") await this.endCall(call, outcome.reason);
+        else if (outcome.outcome === "queued") log("info", "call_queued", { cid: this.conn.cid, uniqueId: call.uniqueId, position: outcome.position });
+        return;
+      }
+      case MessageTypeId.CallResult: {
+        // Calls cross freely: the CSMS's answer to the charge point's own call goes out at once.
+        const action = this.cpCallAction(message.uniqueId);
+        if (!this.send(callResultText(message.uniqueId, message.payloadText))) return this.reportNotConnected(message.uniqueId, action);
+        this.forgetCpCall(message.uniqueId);
+        if (action === "BootNotification") this.applyBootReply(message.payload);
+        return;
+      }
+      case MessageTypeId.CallError: {
+        const action = this.cpCallAction(message.uniqueId);
+        const frame = callErrorText(message.uniqueId, message.errorCode, message.errorDescription, message.errorDetailsText);
+        if (!this.send(frame)) return this.reportNotConnected(message.uniqueId, action);
+        this.forgetCpCall(message.uniqueId);
+        return;
+      }
       default:
         return message satisfies never;
     }
-    if (action !== undefined) await this.pending.put(message.uniqueId, action);
-    if (this.send(frame)) {
-      if (message.type !== MessageTypeId.Call) this.forgetCpCall(message.uniqueId);
-      return;
-    }
-    if (action !== undefined) await this.pending.delete(message.uniqueId);
-    await this.reportToCsms({
-      uniqueId: message.uniqueId,
-      ...(action === undefined ? {} : { action: action }),
+  }
+
+  /** Reference §3 (ours): only the answer to the charge point's BootNotification sets the heartbeat interval. */
+  private applyBootReply(payload: JsonObject): void {
+    const interval = heartbeatFromBootReply(payload);
+    if (interval === undefined) return;
+    this.state.heartbeatInterval = interval;
+    this.state.heartbeatSince = this.ports.now();
+    log("info", "heartbeat_interval", { cid: this.conn.cid, interval });
+  }
+
+  private reportNotConnected(uniqueId: string, action: string | undefined): Promise<void> {
+    return this.reportToCsms({
+      uniqueId,
+      ...(action === undefined ? {} : { action }),
       errorCode: this.code(ErrorKind.Generic),
       errorDescription: "charge point is not connected",
+      reason: "not_connected",
     });
+  }
+
+  /** Tells the CSMS that the gateway ended one of its calls (refused, timed out, dropped). */
+  private endCall(call: { uniqueId: string; action: string }, end: CallEnd): Promise<void> {
+    const descriptions: Record<CallEnd, string> = {
+      not_connected: "charge point is not connected",
+      duplicate: `a call with UniqueId ${call.uniqueId} is already pending for this charge point`,
+      queue_full: `the charge point's queue is full (${this.conn.config.dnstream.max_mqueue_len} calls waiting)`,
+      timeout: `no answer from the charge point within ${this.conn.config.dnstream.awaiting_timeout}`,
+      disconnected: "the charge point's connection ended before it answered",
+      session_expired: `the charge point did not come back within ${this.conn.config.dnstream.session_expiry_interval}`,
+    };
+    return this.reportToCsms({
+      uniqueId: call.uniqueId,
+      action: call.action,
+      errorCode: this.code(end === "duplicate" ? ErrorKind.Protocol : ErrorKind.Generic),
+      errorDescription: descriptions[end],
+      reason: end,
+    });
+  }
+
+  private async sendNext(): Promise<void> {
+    const sent = await this.calls.sendNext(this.ports.isConnected(), this.ports.now());
+    if (sent !== undefined) log("info", "call_dequeued", { cid: this.conn.cid, uniqueId: sent.uniqueId });
+  }
+
+  // ── timers and connection changes (driven by the ChargePoint object) ─────────────────────────────────────────
+
+  /** Deadline of the outstanding downstream call, if any. */
+  callDeadline(): Promise<number | undefined> {
+    return this.calls.deadline();
+  }
+
+  /** Ends the outstanding call if its time is up, then sends the next. */
+  async expireCalls(): Promise<InflightCall | undefined> {
+    const expired = await this.calls.expireInflight(this.ports.now());
+    if (expired === undefined) return undefined;
+    await this.endCall(expired, "timeout");
+    await this.sendNext();
+    return expired;
+  }
+
+  /** The connection the outstanding call went out on has ended: the call cannot be answered any more. */
+  async abandonInflight(): Promise<void> {
+    const abandoned = await this.calls.abandonInflight();
+    if (abandoned !== undefined) await this.endCall(abandoned, "disconnected");
+  }
+
+  /** A (re)connected charge point: queued calls go out, one at a time. */
+  resume(): Promise<void> {
+    return this.sendNext();
+  }
+
+  /** The charge point stayed away past the session expiry: every queued call ends. */
+  async expireSession(): Promise<QueuedCall[]> {
+    const dropped = await this.calls.drain();
+    for (const call of dropped) await this.endCall(call, "session_expired");
+    return dropped;
   }
 }

@@ -112,6 +112,7 @@ describe("invalid downstream messages never reach the charge point", () => {
       ErrorDescription: 'not sent to the charge point: Reset: type must be one of "Hard", "Soft"',
       ErrorDetails: { errors: [{ path: "/type", keyword: "enum", message: "must be equal to one of the allowed values" }] },
       Origin: "gateway",
+      Reason: "invalid",
     });
     // A valid one afterwards is delivered: the invalid one never was.
     await csms.publish(`ocpp/cs/${CID}`, { MessageTypeId: 2, UniqueId: "reset-2", Action: "Reset", Payload: { type: "Soft" } });

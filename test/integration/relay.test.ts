@@ -77,6 +77,7 @@ describe("relay", () => {
       ErrorDescription: "charge point is not connected",
       ErrorDetails: {},
       Origin: "gateway",
+      Reason: "not_connected",
     });
   });
 });
@@ -87,10 +88,12 @@ describe("hibernation", () => {
     const cp = await ChargePointSocket.open(cid);
     const stub = env.CHARGE_POINT.get(env.CHARGE_POINT.idFromName(cid));
 
-    // Mid-conversation: a charge point call awaiting the CSMS, and a CSMS call awaiting the charge point.
+    // Mid-conversation: a charge point call awaiting the CSMS, a CSMS call awaiting the charge point, and a
+    // second CSMS call queued behind it.
     cp.send([2, "cp-1", "StatusNotification", { connectorId: 0, errorCode: "NoError", status: "Available" }]);
     await csms.next(onTopic(`ocpp/cp/${cid}`, "cp-1"));
     await csms.publish(`ocpp/cs/${cid}`, { MessageTypeId: 2, UniqueId: "cs-1", Action: "Reset", Payload: { type: "Soft" } });
+    await csms.publish(`ocpp/cs/${cid}`, { MessageTypeId: 2, UniqueId: "cs-2", Action: "ClearCache", Payload: {} });
     expect(await cp.nextFrame()).toEqual([2, "cs-1", "Reset", { type: "Soft" }]);
 
     const marker = Symbol.for("test-instance-marker");
@@ -112,6 +115,8 @@ describe("hibernation", () => {
       Action: "Reset",
       Payload: { status: "Accepted" },
     });
+    // The call queued behind it before the eviction goes out now.
+    expect(await cp.nextFrame()).toEqual([2, "cs-2", "ClearCache", {}]);
     cp.close();
   });
 });

@@ -744,9 +744,17 @@ export const OCPP16_SAMPLES: Readonly<Record<string, ActionSamples>> = {
   ExtendedTriggerMessage: {
     request: [
       { name: "SignChargePointCertificate", payload: { requestedMessage: "SignChargePointCertificate" } },
-      { name: "StatusNotification for connector 1", payload: { requestedMessage: "StatusNotification", connectorId: 1 } },
+      {
+        name: "StatusNotification for connector 1",
+        payload: { requestedMessage: "StatusNotification", connectorId: 1 },
+      },
       { name: "LogStatusNotification", payload: { requestedMessage: "LogStatusNotification" } },
-      { name: "requestedMessage missing", payload: {}, code: "OccurenceConstraintViolation", path: "/requestedMessage" },
+      {
+        name: "requestedMessage missing",
+        payload: {},
+        code: "OccurenceConstraintViolation",
+        path: "/requestedMessage",
+      },
       {
         name: "DiagnosticsStatusNotification (only in TriggerMessage)",
         payload: { requestedMessage: "DiagnosticsStatusNotification" },
@@ -1416,7 +1424,10 @@ export const OCPP16_SAMPLES: Readonly<Record<string, ActionSamples>> = {
     request: [
       {
         name: "one value",
-        payload: { connectorId: 1, meterValue: [{ timestamp: "2023-12-01T14:20:39Z", sampledValue: [{ value: "15234" }] }] },
+        payload: {
+          connectorId: 1,
+          meterValue: [{ timestamp: "2023-12-01T14:20:39Z", sampledValue: [{ value: "15234" }] }],
+        },
       },
       {
         name: "all fields",
@@ -1454,8 +1465,14 @@ export const OCPP16_SAMPLES: Readonly<Record<string, ActionSamples>> = {
         payload: {
           connectorId: 0,
           meterValue: [
-            { timestamp: "2023-12-01T14:00:00Z", sampledValue: [{ value: "1523.4", unit: "kWh", context: "Sample.Clock" }] },
-            { timestamp: "2023-12-01T14:15:00Z", sampledValue: [{ value: "1525.1", unit: "kWh", context: "Sample.Clock" }] },
+            {
+              timestamp: "2023-12-01T14:00:00Z",
+              sampledValue: [{ value: "1523.4", unit: "kWh", context: "Sample.Clock" }],
+            },
+            {
+              timestamp: "2023-12-01T14:15:00Z",
+              sampledValue: [{ value: "1525.1", unit: "kWh", context: "Sample.Clock" }],
+            },
           ],
         },
       },
@@ -1472,7 +1489,7 @@ export const OCPP16_SAMPLES: Readonly<Record<string, ActionSamples>> = {
         },
       },
       {
-        name: "Temperature in Celsius (errata spelling, allowed by the package schema)",
+        name: "Temperature in Celsius",
         payload: {
           connectorId: 1,
           meterValue: [
@@ -1509,13 +1526,19 @@ export const OCPP16_SAMPLES: Readonly<Record<string, ActionSamples>> = {
       },
       {
         name: "value missing",
-        payload: { connectorId: 1, meterValue: [{ timestamp: "2023-12-01T14:20:39Z", sampledValue: [{ unit: "Wh" }] }] },
+        payload: {
+          connectorId: 1,
+          meterValue: [{ timestamp: "2023-12-01T14:20:39Z", sampledValue: [{ unit: "Wh" }] }],
+        },
         code: "OccurenceConstraintViolation",
         path: "/meterValue/0/sampledValue/0/value",
       },
       {
         name: "value as a number",
-        payload: { connectorId: 1, meterValue: [{ timestamp: "2023-12-01T14:20:39Z", sampledValue: [{ value: 15234 }] }] },
+        payload: {
+          connectorId: 1,
+          meterValue: [{ timestamp: "2023-12-01T14:20:39Z", sampledValue: [{ value: 15234 }] }],
+        },
         code: "TypeConstraintViolation",
         path: "/meterValue/0/sampledValue/0/value",
       },
@@ -1605,13 +1628,19 @@ export const OCPP16_SAMPLES: Readonly<Record<string, ActionSamples>> = {
       },
       {
         name: "timestamp without time zone",
-        payload: { connectorId: 1, meterValue: [{ timestamp: "2023-12-01T14:20:39", sampledValue: [{ value: "15234" }] }] },
+        payload: {
+          connectorId: 1,
+          meterValue: [{ timestamp: "2023-12-01T14:20:39", sampledValue: [{ value: "15234" }] }],
+        },
         code: "PropertyConstraintViolation",
         path: "/meterValue/0/timestamp",
       },
       {
         name: "meterValue as an object",
-        payload: { connectorId: 1, meterValue: { timestamp: "2023-12-01T14:20:39Z", sampledValue: [{ value: "15234" }] } },
+        payload: {
+          connectorId: 1,
+          meterValue: { timestamp: "2023-12-01T14:20:39Z", sampledValue: [{ value: "15234" }] },
+        },
         code: "TypeConstraintViolation",
         path: "/meterValue",
       },
@@ -1717,7 +1746,10 @@ export const OCPP16_SAMPLES: Readonly<Record<string, ActionSamples>> = {
           idTag: "TAG-0001",
           chargingProfile: {
             ...TX_PROFILE,
-            chargingSchedule: { ...TX_PROFILE.chargingSchedule, chargingSchedulePeriod: [{ startPeriod: 0, limit: 12.15 }] },
+            chargingSchedule: {
+              ...TX_PROFILE.chargingSchedule,
+              chargingSchedulePeriod: [{ startPeriod: 0, limit: 12.15 }],
+            },
           },
         },
         code: "PropertyConstraintViolation",
@@ -1727,7 +1759,10 @@ export const OCPP16_SAMPLES: Readonly<Record<string, ActionSamples>> = {
         name: "minChargingRate 0.15 not a multiple of 0.1",
         payload: {
           idTag: "TAG-0001",
-          chargingProfile: { ...TX_PROFILE, chargingSchedule: { ...TX_PROFILE.chargingSchedule, minChargingRate: 0.15 } },
+          chargingProfile: {
+            ...TX_PROFILE,
+            chargingSchedule: { ...TX_PROFILE.chargingSchedule, minChargingRate: 0.15 },
+          },
         },
         code: "PropertyConstraintViolation",
         path: "/chargingProfile/chargingSchedule/minChargingRate",
@@ -1859,7 +1894,12 @@ export const OCPP16_SAMPLES: Readonly<Record<string, ActionSamples>> = {
       },
       {
         name: "idTag of 21 characters",
-        payload: { connectorId: 1, expiryDate: "2023-12-01T15:20:39Z", idTag: "TAG-0001-0002-0003-04", reservationId: 42 },
+        payload: {
+          connectorId: 1,
+          expiryDate: "2023-12-01T15:20:39Z",
+          idTag: "TAG-0001-0002-0003-04",
+          reservationId: 42,
+        },
         code: "PropertyConstraintViolation",
         path: "/idTag",
       },
@@ -1928,7 +1968,12 @@ export const OCPP16_SAMPLES: Readonly<Record<string, ActionSamples>> = {
       { name: "Accepted", payload: { status: "Accepted" } },
       { name: "Rejected", payload: { status: "Rejected" } },
       { name: "status missing", payload: {}, code: "OccurenceConstraintViolation", path: "/status" },
-      { name: "unknown status", payload: { status: "Scheduled" }, code: "PropertyConstraintViolation", path: "/status" },
+      {
+        name: "unknown status",
+        payload: { status: "Scheduled" },
+        code: "PropertyConstraintViolation",
+        path: "/status",
+      },
       {
         name: "extra type",
         payload: { status: "Accepted", type: "Hard" },
@@ -2030,7 +2075,11 @@ export const OCPP16_SAMPLES: Readonly<Record<string, ActionSamples>> = {
       },
       {
         name: "idTag missing in an entry",
-        payload: { listVersion: 2, updateType: "Full", localAuthorizationList: [{ idTagInfo: { status: "Accepted" } }] },
+        payload: {
+          listVersion: 2,
+          updateType: "Full",
+          localAuthorizationList: [{ idTagInfo: { status: "Accepted" } }],
+        },
         code: "OccurenceConstraintViolation",
         path: "/localAuthorizationList/0/idTag",
       },
@@ -2052,7 +2101,9 @@ export const OCPP16_SAMPLES: Readonly<Record<string, ActionSamples>> = {
         payload: {
           listVersion: 2,
           updateType: "Full",
-          localAuthorizationList: [{ idTag: "TAG-0001", idTagInfo: { status: "Accepted", expiryDate: "2024-12-31T23:59:59" } }],
+          localAuthorizationList: [
+            { idTag: "TAG-0001", idTagInfo: { status: "Accepted", expiryDate: "2024-12-31T23:59:59" } },
+          ],
         },
         code: "PropertyConstraintViolation",
         path: "/localAuthorizationList/0/idTagInfo/expiryDate",
@@ -2087,7 +2138,11 @@ export const OCPP16_SAMPLES: Readonly<Record<string, ActionSamples>> = {
       },
       {
         name: "extra property in an entry",
-        payload: { listVersion: 2, updateType: "Full", localAuthorizationList: [{ idTag: "TAG-0001", status: "Accepted" }] },
+        payload: {
+          listVersion: 2,
+          updateType: "Full",
+          localAuthorizationList: [{ idTag: "TAG-0001", status: "Accepted" }],
+        },
         code: "FormationViolation",
         path: "/localAuthorizationList/0/status",
       },
@@ -2393,7 +2448,7 @@ export const OCPP16_SAMPLES: Readonly<Record<string, ActionSamples>> = {
             location: "https://firmware.example.com/cp/fw-1.4.3.bin",
             retrieveDateTime: "2023-12-01T14:20:39Z",
             signingCertificate: CERTIFICATE_PEM,
-            signature: "MEUCIQDxk1X1v9f3w5m0c6JrZq2mR0Yk1s3l8t4c2V1h9eQ0yAIgQ2b1zY5n7x8w9v0u1t2s3r4q5p6o7n8m9l0k1j2i3h4=",
+            signature: "MEUCIQDxk1X1v9f3w5m0c6JrZq2mR0Yk1s3l8t4c2V1h9eQ0yAIgQ2b1zY5n7x8w9v0u1t2s3r4q5p6o7n8=",
           },
         },
       },
@@ -2588,7 +2643,12 @@ export const OCPP16_SAMPLES: Readonly<Record<string, ActionSamples>> = {
       },
       {
         name: "idTag of 21 characters",
-        payload: { connectorId: 1, idTag: "TAG-0001-0002-0003-04", meterStart: 15234, timestamp: "2023-12-01T14:20:39Z" },
+        payload: {
+          connectorId: 1,
+          idTag: "TAG-0001-0002-0003-04",
+          meterStart: 15234,
+          timestamp: "2023-12-01T14:20:39Z",
+        },
         code: "PropertyConstraintViolation",
         path: "/idTag",
       },
@@ -2761,7 +2821,12 @@ export const OCPP16_SAMPLES: Readonly<Record<string, ActionSamples>> = {
             {
               timestamp: "2023-12-01T14:20:39Z",
               sampledValue: [
-                { value: "15234", context: "Transaction.Begin", measurand: "Energy.Active.Import.Register", unit: "Wh" },
+                {
+                  value: "15234",
+                  context: "Transaction.Begin",
+                  measurand: "Energy.Active.Import.Register",
+                  unit: "Wh",
+                },
               ],
             },
             {
@@ -2775,7 +2840,7 @@ export const OCPP16_SAMPLES: Readonly<Record<string, ActionSamples>> = {
         },
       },
       {
-        name: "Temperature in Celsius in transactionData (errata)",
+        name: "Temperature in Celsius in transactionData (errata; the original OCA schema lacks it)",
         payload: {
           transactionId: 12345,
           timestamp: "2023-12-01T15:20:39Z",
@@ -2785,7 +2850,13 @@ export const OCPP16_SAMPLES: Readonly<Record<string, ActionSamples>> = {
             {
               timestamp: "2023-12-01T15:20:39Z",
               sampledValue: [
-                { value: "41.0", context: "Transaction.End", measurand: "Temperature", location: "Body", unit: "Celsius" },
+                {
+                  value: "41.0",
+                  context: "Transaction.End",
+                  measurand: "Temperature",
+                  location: "Body",
+                  unit: "Celsius",
+                },
               ],
             },
           ],
@@ -2844,7 +2915,10 @@ export const OCPP16_SAMPLES: Readonly<Record<string, ActionSamples>> = {
           timestamp: "2023-12-01T15:20:39Z",
           meterStop: 27710,
           transactionData: [
-            { timestamp: "2023-12-01T15:20:39Z", sampledValue: [{ value: "41.0", measurand: "Temperature", unit: "C" }] },
+            {
+              timestamp: "2023-12-01T15:20:39Z",
+              sampledValue: [{ value: "41.0", measurand: "Temperature", unit: "C" }],
+            },
           ],
         },
         code: "PropertyConstraintViolation",
@@ -2918,7 +2992,12 @@ export const OCPP16_SAMPLES: Readonly<Record<string, ActionSamples>> = {
       { name: "Heartbeat", payload: { requestedMessage: "Heartbeat" } },
       { name: "MeterValues for connector 1", payload: { requestedMessage: "MeterValues", connectorId: 1 } },
       { name: "DiagnosticsStatusNotification", payload: { requestedMessage: "DiagnosticsStatusNotification" } },
-      { name: "requestedMessage missing", payload: {}, code: "OccurenceConstraintViolation", path: "/requestedMessage" },
+      {
+        name: "requestedMessage missing",
+        payload: {},
+        code: "OccurenceConstraintViolation",
+        path: "/requestedMessage",
+      },
       {
         name: "SignChargePointCertificate (only in ExtendedTriggerMessage)",
         payload: { requestedMessage: "SignChargePointCertificate" },

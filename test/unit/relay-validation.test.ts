@@ -76,9 +76,10 @@ describe("enforced checks (default: message_format_checking all, policy enforce)
         ErrorDescription: 'the charge point\'s answer is invalid: Reset response: status must be one of "Accepted", "Rejected"',
         ErrorDetails: { errors: [{ path: "/status", keyword: "enum", message: "must be equal to one of the allowed values" }] },
         Origin: "gateway",
+        Reason: "invalid",
       },
     ]);
-    expect(t.pendingMap.size).toBe(0);
+    expect([t.store.inflight, t.store.queue.length]).toEqual([undefined, 0]);
   });
 
   it("an invalid downstream CALL is never sent; the CSMS gets a CALLERROR envelope", async () => {
@@ -169,6 +170,7 @@ describe("policy and per-Action overrides", () => {
     const t = fakeRelay({ config: config({ message_format_overrides: { BootNotification: "disable", Reset: "disable" } }) });
     await t.relay.fromChargePoint(BAD_BOOT);
     await t.relay.fromCsms(BAD_RESET_ENVELOPE);
+    await t.relay.fromChargePoint('[3,"r1",{"status":"Accepted"}]');
     await badUpstreamReply(t);
     await t.relay.fromChargePoint('[2,"s2","StatusNotification",{"connectorId":"1","errorCode":"NoError","status":"Available"}]');
     expect(t.on("ocpp/cp/CP1").map((m) => m.UniqueId)).toEqual(["b1"]);

@@ -47,7 +47,7 @@ describe("upstream", () => {
       },
       { topic: "ocpp/cp/CP1/Reply", message: { MessageTypeId: 3, UniqueId: "unknown", Payload: {} } },
     ]);
-    expect(t.pendingMap.size).toBe(0);
+    expect([t.store.inflight, t.store.queue.length]).toEqual([undefined, 0]);
   });
 
   it("tells the CSMS when the charge point's answer to its call is malformed", async () => {
@@ -99,6 +99,7 @@ describe("downstream", () => {
           ErrorDescription: "envelope not sent to the charge point: envelope has no Payload",
           ErrorDetails: {},
           Origin: "gateway",
+          Reason: "malformed",
         },
       },
     ]);
@@ -108,6 +109,6 @@ describe("downstream", () => {
     const t = setup({ connected: false });
     await t.relay.fromCsms('{"MessageTypeId":2,"UniqueId":"r3","Action":"Reset","Payload":{"type":"Soft"}}');
     expect(t.published[0]?.message).toMatchObject({ UniqueId: "r3", Action: "Reset", ErrorDescription: "charge point is not connected", Origin: "gateway" });
-    expect(t.pendingMap.size).toBe(0);
+    expect([t.store.inflight, t.store.queue.length]).toEqual([undefined, 0]);
   });
 });

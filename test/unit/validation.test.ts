@@ -117,10 +117,25 @@ describe("validatePayload", () => {
     expect(coercible.connectorId).toBe("1");
   });
 
-  it("date-time needs a time zone", () => {
-    expect(code("Heartbeat", "response", { currentTime: "2023-12-01T14:20:39Z" })).toBe("valid");
-    expect(code("Heartbeat", "response", { currentTime: "2023-12-01T14:20:39+02:00" })).toBe("valid");
-    expect(code("Heartbeat", "response", { currentTime: "2023-12-01T14:20:39" })).toBe("PropertyConstraintViolation");
-    expect(code("Heartbeat", "response", { currentTime: "yesterday" })).toBe("PropertyConstraintViolation");
+  it.each([
+    ["2023-12-01T14:20:39Z", "valid"],
+    ["2023-12-01T14:20:39.123456+02:00", "valid"],
+    ["2023-12-01t14:20:39z", "valid"],
+    ["2023-12-01 14:20:39Z", "valid"],
+    ["2023-12-01T14:20:39-0530", "valid"],
+    ["2024-02-29T00:00:00Z", "valid"],
+    ["2023-12-31T23:59:60Z", "valid"],
+    ["2023-12-01T14:20:39", "PropertyConstraintViolation"],
+    ["2023-12-01", "PropertyConstraintViolation"],
+    ["2023-02-30T10:00:00Z", "PropertyConstraintViolation"],
+    ["2023-04-31T10:00:00Z", "PropertyConstraintViolation"],
+    ["2023-13-01T10:00:00Z", "PropertyConstraintViolation"],
+    ["2023-12-00T10:00:00Z", "PropertyConstraintViolation"],
+    ["2023-12-01T24:00:00Z", "PropertyConstraintViolation"],
+    ["2023-12-01T14:60:00Z", "PropertyConstraintViolation"],
+    ["2023-12-01T14:20:39+24:00", "PropertyConstraintViolation"],
+    ["yesterday", "PropertyConstraintViolation"],
+  ])("date-time %s → %s", (currentTime, expected) => {
+    expect(code("Heartbeat", "response", { currentTime })).toBe(expected);
   });
 });

@@ -83,6 +83,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     GATEWAY_STATE_DIR: join(dir, "state"),
     MQTT_CLIENT_ID_PREFIX: `e2e-${process.pid}`,
     WRANGLER_LOG: "warn",
+    // Deploy-time configuration, as an operator would give it: a short call timeout for the timeout test.
+    GATEWAY_CONFIG: JSON.stringify({ dnstream: { awaiting_timeout: "3s" } }),
   };
   let mosquitto: ChildProcess | undefined;
   let mqttUrl: string;

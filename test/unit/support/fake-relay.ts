@@ -1,7 +1,44 @@
 // A ChargePointRelay on fake ports: what it sends to the charge point, publishes, and closes is recorded.
 import { resolveConfig, type GatewayConfig } from "../../../src/config/gateway-config";
 import { OCPP16 } from "../../../src/ocpp/protocol";
-import { ChargePointRelay, newConnectionState, type PendingCalls } from "../../../src/session/relay";
+import type { CallStore, InflightCall, QueuedCall } from "../../../src/session/downstream-calls";
+import { ChargePointRelay, newConnectionState } from "../../../src/session/relay";
+
+/** The call store in memory, as the ChargePoint object keeps it in storage. */
+export class MemoryCallStore implements CallStore {
+  inflight: InflightCall | undefined;
+  queue: QueuedCall[] = [];
+  timedOut: [string, string][] = [];
+  async getInflight() {
+    return this.inflight;
+  }
+  async setInflight(call: InflightCall | undefined) {
+    this.inflight = call;
+  }
+  async queueLength() {
+    return this.queue.length;
+  }
+  async isQueued(uniqueId: string) {
+    return this.queue.some((c) => c.uniqueId === uniqueId);
+  }
+  async enqueue(call: QueuedCall) {
+    this.queue.push(call);
+  }
+  async pushFront(call: QueuedCall) {
+    this.queue.unshift(call);
+  }
+  async dequeue() {
+    return this.queue.shift();
+  }
+  async rememberTimedOut(uniqueId: string, action: string) {
+    this.timedOut = [...this.timedOut.filter(([id]) => id !== uniqueId), [uniqueId, action] as [string, string]].slice(-16);
+  }
+  async takeTimedOut(uniqueId: string) {
+    const found = this.timedOut.find(([id]) => id === uniqueId);
+    this.timedOut = this.timedOut.filter(([id]) => id !== uniqueId);
+    return found?.[1];
+  }
+}
 
 export function config(layer: Record<string, unknown> = {}): GatewayConfig {
   const r = resolveConfig(layer);
@@ -13,24 +50,22 @@ export interface FakeRelayOptions {
   readonly config?: GatewayConfig;
   readonly connected?: boolean;
   readonly publishFails?: boolean;
+  readonly store?: MemoryCallStore;
 }
 
 export function fakeRelay(options: FakeRelayOptions = {}) {
   const sent: unknown[] = [];
   const published: { topic: string; message: Record<string, unknown> }[] = [];
   const closed: { code: number; reason: string }[] = [];
-  const pendingMap = new Map<string, string>();
-  const pending: PendingCalls = {
-    get: async (id) => pendingMap.get(id),
-    put: async (id, action) => void pendingMap.set(id, action),
-    delete: async (id) => void pendingMap.delete(id),
-  };
-  const state = newConnectionState();
+  const store = options.store ?? new MemoryCallStore();
+  const clock = { now: 1_700_000_000_000 };
+  let connected = options.connected ?? true;
+  const state = newConnectionState(clock.now, 60);
   const relay = new ChargePointRelay(
     { cid: "CP1", protocol: OCPP16, config: options.config ?? config() },
     {
       sendToChargePoint: (text) => {
-        if (options.connected === false) return false;
+        if (!connected) return false;
         sent.push(JSON.parse(text));
         return true;
       },
@@ -38,13 +73,18 @@ export function fakeRelay(options: FakeRelayOptions = {}) {
         if (options.publishFails) throw new Error("link down");
         published.push({ topic, message: JSON.parse(payload) as Record<string, unknown> });
       },
-      closeChargePoint: (code, reason) => void closed.push({ code, reason }),
-      now: () => 1_700_000_000_000,
+      closeChargePoint: async (code, reason) => {
+        closed.push({ code, reason });
+        connected = false;
+      },
+      isConnected: () => connected,
+      now: () => clock.now,
     },
     state,
-    pending,
+    store,
   );
   const topics = () => published.map((p) => p.topic);
   const on = (topic: string) => published.filter((p) => p.topic === topic).map((p) => p.message);
-  return { relay, sent, published, closed, pendingMap, state, topics, on };
+  const setConnected = (value: boolean) => (connected = value);
+  return { relay, sent, published, closed, store, state, clock, topics, on, setConnected };
 }

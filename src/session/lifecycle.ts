@@ -1,0 +1,118 @@
+/**
+ * Connection lifecycle: the heartbeat check, the idle timeout, why a connection ended, and the lifecycle events.
+ *
+ * Heartbeat check (reference §3, EMQX's algorithm): time is cut into ticks of the heartbeat interval I from the
+ * moment the interval was set; at each tick the connection is fine if any text frame arrived during the last
+ * tick; after N = max(1, heartbeat_checking_times_backoff) silent ticks in a row it is closed (1000,
+ * `keepalive_timeout`), i.e. between N·I and (N+1)·I after the last frame. Computed in closed form, so the
+ * object's alarm fires once per silence instead of once per tick, and hibernation is never interrupted for it.
+ */
+
+export const DisconnectReason = {
+  Normal: "normal",
+  SockClosed: "sock_closed",
+  Replaced: "replaced",
+  Kicked: "kicked",
+  KeepaliveTimeout: "keepalive_timeout",
+  IdleTimeout: "idle_timeout",
+  ProtocolError: "protocol_error",
+  UnexpectedFrame: "unexpected_ws_frame",
+} as const;
+export type DisconnectReason = (typeof DisconnectReason)[keyof typeof DisconnectReason];
+
+/** Why a connection the charge point closed ended, from its close code (RFC 6455 §7.4.1). */
+export function reasonForRemoteClose(code: number): DisconnectReason | `close_${number}` {
+  if (code === 1000 || code === 1001 || code === 1005) return DisconnectReason.Normal;
+  if (code === 1006) return DisconnectReason.SockClosed;
+  return `close_${code}`;
+}
+
+export interface KeepaliveState {
+  readonly connectedAt: number;
+  /** Frames received so far on this connection. */
+  readonly recv: number;
+  /** When the last text frame arrived (connectedAt before the first). */
+  readonly lastSeen: number;
+  /** Current heartbeat interval in seconds; 0 turns the check off. */
+  readonly heartbeatInterval: number;
+  /** Start of the tick grid: when the interval was set. */
+  readonly heartbeatSince: number;
+}
+
+export interface KeepalivePolicy {
+  readonly idleTimeoutMs: number;
+  readonly backoff: number;
+}
+
+export type KeepaliveVerdict =
+  | { readonly close: typeof DisconnectReason.IdleTimeout | typeof DisconnectReason.KeepaliveTimeout }
+  | { readonly close?: undefined; readonly nextCheck?: number };
+
+/** First tick of the grid (start + k·I, k ≥ 1) at or after `t`. */
+function tickAtOrAfter(start: number, intervalMs: number, t: number): number {
+  const k = Math.max(1, Math.ceil((t - start) / intervalMs));
+  return start + k * intervalMs;
+}
+
+export function checkKeepalive(state: KeepaliveState, policy: KeepalivePolicy, now: number): KeepaliveVerdict {
+  const deadlines: number[] = [];
+  if (state.recv === 0 && policy.idleTimeoutMs > 0) {
+    const idleAt = state.connectedAt + policy.idleTimeoutMs;
+    if (now >= idleAt) return { close: DisconnectReason.IdleTimeout };
+    deadlines.push(idleAt);
+  }
+  if (state.heartbeatInterval > 0) {
+    const intervalMs = state.heartbeatInterval * 1000;
+    const silentTicks = Math.max(1, policy.backoff);
+    // Closed at the first tick T with no frame in the last N ticks: lastSeen <= T - N·I.
+    const closeTick = tickAtOrAfter(state.heartbeatSince, intervalMs, Math.max(state.lastSeen, state.heartbeatSince) + silentTicks * intervalMs);
+    if (now >= closeTick) return { close: DisconnectReason.KeepaliveTimeout };
+    deadlines.push(closeTick);
+  }
+  return deadlines.length === 0 ? {} : { nextCheck: Math.min(...deadlines) };
+}
+
+/** The heartbeat interval a BootNotification answer sets: only `Accepted` with a positive integer interval. */
+export function heartbeatFromBootReply(payload: Readonly<Record<string, unknown>>): number | undefined {
+  const interval = payload.interval;
+  if (payload.status !== "Accepted" || typeof interval !== "number") return undefined;
+  return Number.isInteger(interval) && interval > 0 ? interval : undefined;
+}
+
+export interface ClientInfo {
+  readonly clientid: string;
+  readonly username?: string;
+  readonly protoVer: string;
+  readonly ipaddress?: string;
+  readonly connectedAt: number;
+  readonly keepalive: number;
+}
+
+/** `client.connected` (EMQX's event fields), published retained on the events topic. */
+export function connectedEvent(info: ClientInfo): string {
+  return JSON.stringify({
+    event: "client.connected",
+    clientid: info.clientid,
+    username: info.username ?? null,
+    proto_name: "OCPP",
+    proto_ver: info.protoVer,
+    ipaddress: info.ipaddress ?? null,
+    keepalive: info.keepalive,
+    connected_at: info.connectedAt,
+  });
+}
+
+/** `client.disconnected`, for EVERY close, server-initiated ones included. */
+export function disconnectedEvent(info: ClientInfo, reason: string, at: number): string {
+  return JSON.stringify({
+    event: "client.disconnected",
+    clientid: info.clientid,
+    username: info.username ?? null,
+    proto_name: "OCPP",
+    proto_ver: info.protoVer,
+    ipaddress: info.ipaddress ?? null,
+    reason,
+    connected_at: info.connectedAt,
+    disconnected_at: at,
+  });
+}
