@@ -124,7 +124,6 @@ export class ChargePoint extends DurableObject<Env> {
       // A call that went out on an earlier connection can no longer be answered.
       await relay.abandonInflight();
       await this.publishEvent(connect.cid, connectedEvent(clientInfo(attachment)));
-      log("info", "debug_ready_state", { state: server.readyState });
       await relay.resume();
       saveState(server, attachment);
       await this.scheduleAlarm();
@@ -275,7 +274,8 @@ export class ChargePoint extends DurableObject<Env> {
    */
   private async endConnection(ws: WebSocket, code: number, reason: DisconnectReason, sessionEnds: boolean, text?: string): Promise<void> {
     const attachment = readAttachment(ws);
-    if (attachment === undefined || attachment.closing !== undefined) return;
+    // A socket the charge point already closed was reported by webSocketClose.
+    if (attachment === undefined || attachment.closing !== undefined || ws.readyState !== WebSocket.OPEN) return;
     attachment.closing = reason;
     writeAttachment(ws, attachment);
     try {

@@ -172,6 +172,11 @@ describe("lifecycle events", () => {
     await csms.next(event("s-life", "client.connected"));
     third.close(1000);
     expect((await csms.next(event("s-life", "client.disconnected"))).json()).toMatchObject({ reason: "normal" });
+    // Reconnecting after a clean close reports no second close for the old socket.
+    const fourth = await connected("s-life");
+    await csms.next(event("s-life", "client.connected"));
+    expect(csms.pending("ocpp/events/s-life")).toEqual([]);
+    fourth.close(1000);
   });
 
   it("server-initiated closes for bad input emit events too", async () => {
