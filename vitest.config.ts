@@ -27,6 +27,8 @@ export default defineConfig({
         bindings: {
           MQTT_URL: mqttUrl,
           MQTT_CLIENT_ID_PREFIX: `gateway-test-${process.pid}`,
+          ADMIN_API_KEY: "test-key",
+          ADMIN_API_SECRET: "test-secret",
         },
       },
     }),

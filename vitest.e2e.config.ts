@@ -8,6 +8,8 @@ export default defineConfig({
   test: {
     include: ["test/e2e/**/*.test.ts"],
     globalSetup: ["test/e2e/support/gateway.global.ts"],
+    // One gateway for all files, and some tests change its configuration through the management API.
+    fileParallelism: false,
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },

@@ -23,20 +23,41 @@ const SAFE_OPTIONS = {
   code: { source: true, esm: true, optimize: true },
 };
 
-async function buildGatewayConfig() {
-  const schema = JSON.parse(await readFile(join(root, "schemas", "gateway-config.schema.json"), "utf8"));
+const readSchema = async (name) => JSON.parse(await readFile(join(root, "schemas", name), "utf8"));
+
+/**
+ * The gateway's own schemas (configuration, authenticator, users): one validator module for the handlers, and the
+ * same schema objects for the OpenAPI document, so the two cannot drift apart.
+ */
+async function buildGatewaySchemas() {
+  const config = await readSchema("gateway-config.schema.json");
+  const authenticator = await readSchema("authenticator.schema.json");
+  const user = await readSchema("auth-user.schema.json");
   const ajv = new Ajv({ ...SAFE_OPTIONS, allErrors: true, strict: true });
-  ajv.addSchema(schema, "gatewayConfig");
-  const code = standaloneCode(ajv, { validateGatewayConfig: "gatewayConfig" });
-  await writeFile(join(outDir, "config-validator.gen.js"), BANNER + code);
+  ajv.addSchema(config);
+  ajv.addSchema(authenticator);
+  ajv.addSchema(user);
+  const validators = {
+    validateGatewayConfig: config.$id,
+    validateAuthenticator: authenticator.$id,
+    validateUserCreate: `${user.$id}#/definitions/create`,
+    validateUserUpdate: `${user.$id}#/definitions/update`,
+  };
+  await writeFile(join(outDir, "gateway-validators.gen.js"), BANNER + standaloneCode(ajv, validators));
   await writeFile(
-    join(outDir, "config-validator.gen.d.ts"),
+    join(outDir, "gateway-validators.gen.d.ts"),
     BANNER +
-      `import type { CompiledValidator } from "../validation/compiled";\nexport declare const validateGatewayConfig: CompiledValidator;\n`,
+      `import type { CompiledValidator } from "../validation/compiled";\n` +
+      Object.keys(validators)
+        .map((name) => `export declare const ${name}: CompiledValidator;\n`)
+        .join(""),
   );
   await writeFile(
-    join(outDir, "config-schema.gen.ts"),
-    BANNER + `export const gatewayConfigSchema = ${JSON.stringify(schema, null, 2)} as const;\n`,
+    join(outDir, "gateway-schemas.gen.ts"),
+    BANNER +
+      `export const gatewayConfigSchema = ${JSON.stringify(config, null, 2)} as const;\n` +
+      `export const authenticatorSchema = ${JSON.stringify(authenticator, null, 2)} as const;\n` +
+      `export const authUserSchema = ${JSON.stringify(user, null, 2)} as const;\n`,
   );
 }
 
@@ -102,7 +123,7 @@ async function buildOcpp16() {
 }
 
 await mkdir(outDir, { recursive: true });
-await buildGatewayConfig();
+await buildGatewaySchemas();
 const ocpp16Actions = await buildOcpp16();
 console.log(`schemas: OCPP 1.6, ${ocpp16Actions} actions (request and response)`);
 console.log(`schemas: compiled validators into ${outDir}`);

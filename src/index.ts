@@ -3,6 +3,7 @@ import { createApp } from "./http/app";
 
 export { BrokerLink } from "./objects/broker-link";
 export { ChargePoint } from "./objects/charge-point";
+export { ClientRegistry } from "./objects/client-registry";
 
 const app = createApp();
 

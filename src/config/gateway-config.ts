@@ -7,7 +7,7 @@
  * config (`GATEWAY_CONFIG` in wrangler.toml) ← management API overrides (KV). Nested objects are completed from
  * the defaults, so `{"upstream":{"topic":"x"}}` keeps the default reply and error topics.
  */
-import { validateGatewayConfig } from "../generated/config-validator.gen.js";
+import { validateGatewayConfig } from "../generated/gateway-validators.gen.js";
 import { downstreamTemplateProblem } from "../mqtt/topics";
 import { describeErrors } from "../validation/compiled";
 

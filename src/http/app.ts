@@ -2,6 +2,11 @@
 import { Hono } from "hono";
 import { websocketPath } from "../config/gateway-config";
 import { loadGatewayConfig } from "../objects/config-store";
+import { adminAuth } from "./admin-auth";
+import { authenticationApi } from "./api/authentication";
+import { clientsApi } from "./api/clients";
+import { gatewayApi } from "./api/gateway";
+import { openApiDocument } from "./api/openapi";
 import { ApiError, errorResponse } from "./errors";
 import { handleUpgrade, isUnderPath } from "./upgrade";
 
@@ -17,6 +22,15 @@ export function createApp(): Hono<{ Bindings: Env }> {
   });
 
   app.get("/", (c) => c.json({ name: "ocpp-mqtt-gateway", protocols: ["ocpp1.6"] }));
+
+  const api = new Hono<{ Bindings: Env }>();
+  // The document describes the API and holds no data: readable without credentials, like EMQX's swagger.
+  api.get("/openapi.json", (c) => c.json(openApiDocument()));
+  api.use("*", adminAuth);
+  api.route("/gateways/ocpp/authentication", authenticationApi);
+  api.route("/gateways/ocpp/clients", clientsApi);
+  api.route("/gateways/ocpp", gatewayApi);
+  app.route("/api/v5", api);
 
   app.notFound((c) => errorResponse(new ApiError(404, "RESOURCE_NOT_FOUND", "no such resource"), c));
   return app;

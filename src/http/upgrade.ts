@@ -4,11 +4,14 @@
  * then is the request handed to the ChargePoint object for that id, which accepts it with the Hibernation API.
  */
 import type { Context } from "hono";
+import { parseBasic } from "../auth/credentials";
 import type { GatewayConfig } from "../config/gateway-config";
+import { AuthStore } from "../objects/auth-store";
 import { chargePointIdProblem } from "../ocpp/identity";
 import { OCPP16, protocolBySubprotocol, type OcppProtocol } from "../ocpp/protocol";
 import { CONNECT_HEADER, encodeConnectRequest } from "../objects/connect-request";
 import { ApiError } from "./errors";
+import { LOCK_SECONDS, LoginThrottle } from "./login-throttle";
 
 function badRequest(reason: string, message: string): ApiError {
   return new ApiError(400, "BAD_REQUEST", message, { reason });
@@ -46,17 +49,29 @@ export function negotiateSubprotocol(header: string | null): { protocol: OcppPro
   throw badRequest("no_supported_subprotocol", `none of the offered subprotocols is supported (supported: ${OCPP16.subprotocol})`);
 }
 
-/** User name from `Authorization: Basic …`, if any (credentials are checked by the authenticator, not here). */
-export function basicUsername(header: string | null): string | undefined {
-  const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? "");
-  if (match === null) return undefined;
-  try {
-    const decoded = atob(match[1] as string);
-    const colon = decoded.indexOf(":");
-    return colon < 0 ? undefined : decoded.slice(0, colon);
-  } catch {
-    return undefined;
+/**
+ * With an enabled authenticator, the upgrade must carry valid HTTP Basic credentials (OCPP security profiles 1
+ * and 2): otherwise 401 with `WWW-Authenticate`, or 429 while the charge point id is locked after repeated
+ * failures. With none, every charge point may connect. Returns the user name to record.
+ */
+async function authenticate(env: Env, cid: string, header: string | null): Promise<string | undefined> {
+  const credentials = parseBasic(header);
+  const authenticator = await new AuthStore(env.GATEWAY_KV).getAuthenticator();
+  if (authenticator === null || authenticator.enable === false) return credentials?.username;
+  const throttle = new LoginThrottle(env.LOGIN_FAILURES, env.GATEWAY_KV);
+  const locked = () =>
+    new ApiError(429, "TOO_MANY_REQUESTS", "too many failed logins for this charge point; try again later", {}, { "Retry-After": String(LOCK_SECONDS) });
+  if (await throttle.isLocked(cid)) throw locked();
+  const challenge = { "WWW-Authenticate": 'Basic realm="OCPP", charset="UTF-8"' };
+  if (credentials === undefined) {
+    throw new ApiError(401, "UNAUTHORIZED", "credentials required (HTTP Basic)", { reason: "not_authorized" }, challenge);
   }
+  const userId = authenticator.user_id_type === "clientid" ? cid : credentials.username;
+  if (!(await new AuthStore(env.GATEWAY_KV).verify(userId, credentials.password))) {
+    if (await throttle.recordFailure(cid)) throw locked();
+    throw new ApiError(401, "UNAUTHORIZED", "bad user name or password", { reason: "bad_username_or_password" }, challenge);
+  }
+  return credentials.username;
 }
 
 export function isUnderPath(pathname: string, basePath: string): boolean {
@@ -71,7 +86,7 @@ export async function handleUpgrade(c: Context<{ Bindings: Env }>, config: Gatew
     throw new ApiError(426, "UPGRADE_REQUIRED", "charge points connect with a WebSocket upgrade", {}, { Upgrade: "websocket" });
   }
   const { protocol, echo } = negotiateSubprotocol(request.headers.get("Sec-WebSocket-Protocol"));
-  const username = basicUsername(request.headers.get("Authorization"));
+  const username = await authenticate(c.env, cid, request.headers.get("Authorization"));
   const ip = request.headers.get("CF-Connecting-IP") ?? undefined;
 
   const headers = new Headers(request.headers);

@@ -67,7 +67,7 @@ const CONNACK_REASONS: Readonly<Record<number, string>> = {
 
 type Phase = "connecting" | "subscribing" | "ready" | "ended";
 
-interface InflightPublish {
+interface PendingAck {
   resolve(): void;
   reject(error: Error): void;
   timer: unknown;
@@ -76,7 +76,9 @@ interface InflightPublish {
 export class MqttSession {
   private phase: Phase = "connecting";
   private readonly parser = mqttPacket.parser({ protocolVersion: 4 });
-  private readonly inflight = new Map<number, InflightPublish>();
+  private readonly inflight = new Map<number, PendingAck>();
+  /** SUBSCRIBEs sent after the handshake, waiting for their SUBACK. */
+  private readonly subscribing = new Map<number, PendingAck>();
   /** Incoming QoS 1 publishes in arrival order; PUBACKs leave in this order (MQTT 3.1.1 §4.6). */
   private readonly ackQueue: { messageId: number; done: boolean }[] = [];
   private nextId = 1;
@@ -153,17 +155,33 @@ export class MqttSession {
     });
   }
 
+  /** Subscribes to more filters (QoS 1) on a ready session; resolves on SUBACK. */
+  subscribe(filters: readonly string[]): Promise<void> {
+    if (this.phase !== "ready") return Promise.reject(new PublishError("MQTT session is not ready"));
+    const messageId = this.allocateId();
+    return new Promise<void>((resolve, reject) => {
+      const timer = this.timers.setTimeout(() => {
+        this.subscribing.delete(messageId);
+        reject(new PublishError(`no SUBACK for packet ${messageId} within ${this.options.ackTimeoutMs} ms`));
+      }, this.options.ackTimeoutMs);
+      this.subscribing.set(messageId, { resolve, reject, timer });
+      this.send({ cmd: "subscribe", messageId, subscriptions: filters.map((topic) => ({ topic, qos: 1 as const })) });
+    });
+  }
+
   /** Ends the session from outside (transport closed); pending publishes are rejected. */
   end(end: SessionEnd): void {
     if (this.phase === "ended") return;
     this.phase = "ended";
     this.timers.clearTimeout(this.handshakeTimer);
     this.timers.clearTimeout(this.keepaliveTimer);
-    for (const [, p] of this.inflight) {
-      this.timers.clearTimeout(p.timer);
-      p.reject(new PublishError(`MQTT connection ended: ${end.message}`));
+    for (const pending of [this.inflight, this.subscribing]) {
+      for (const [, p] of pending) {
+        this.timers.clearTimeout(p.timer);
+        p.reject(new PublishError(`MQTT connection ended: ${end.message}`));
+      }
+      pending.clear();
     }
-    this.inflight.clear();
     this.events.onEnd(end);
   }
 
@@ -178,7 +196,7 @@ export class MqttSession {
     for (let i = 0; i < 65535; i++) {
       const id = this.nextId;
       this.nextId = this.nextId === 65535 ? 1 : this.nextId + 1;
-      if (!this.inflight.has(id) && id !== this.subscribeId) return id;
+      if (!this.inflight.has(id) && !this.subscribing.has(id) && id !== this.subscribeId) return id;
     }
     throw new PublishError("no free MQTT packet identifier");
   }
@@ -194,6 +212,13 @@ export class MqttSession {
       case "connack":
         return this.onConnack(packet);
       case "suback": {
+        const later = packet.messageId === undefined ? undefined : this.subscribing.get(packet.messageId);
+        if (later !== undefined) {
+          this.timers.clearTimeout(later.timer);
+          this.subscribing.delete(packet.messageId as number);
+          const refused = packet.granted.some((g) => typeof g !== "number" || g > 2);
+          return refused ? later.reject(new PublishError("subscription refused by the broker")) : later.resolve();
+        }
         if (this.phase !== "subscribing" || packet.messageId !== this.subscribeId) return;
         if (packet.granted.some((g) => typeof g !== "number" || g > 2)) {
           return this.end({ kind: "refused", returnCode: 0x80, message: "subscription refused by the broker" });

@@ -9,7 +9,6 @@
  *    while any charge point is attached.
  */
 import { DurableObject } from "cloudflare:workers";
-import type { GatewayConfig } from "../config/gateway-config";
 import { errorMessage, log } from "../log";
 import { backoffDelay } from "../mqtt/backoff";
 import { MqttSession, type SessionEnd } from "../mqtt/session";
@@ -59,7 +58,8 @@ export class BrokerLink extends DurableObject<Env> {
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly waiters = new Set<Waiter>();
   private readonly perCharger = new Map<string, Promise<void>>();
-  private config: GatewayConfig | undefined;
+  /** Downstream templates subscribed on the current connection: the configuration's, and earlier ones. */
+  private readonly routes = new Map<string, { mountpoint: string; template: string }>();
   private lastError: { at: number; message: string } | undefined;
   private readonly stats = { connects: 0, published: 0, delivered: 0, dropped: 0 };
 
@@ -99,6 +99,22 @@ export class BrokerLink extends DurableObject<Env> {
     const session = await this.whenReady();
     await session.publish(topic, payload, retain);
     this.stats.published++;
+  }
+
+  /**
+   * The configuration changed: subscribe to a new downstream filter at once. Filters of earlier configurations
+   * stay, for charge points that connected under them (and the broker keeps them in the persistent session).
+   */
+  async reconfigure(shard: number): Promise<void> {
+    await this.adoptShard(shard);
+    const config = await loadGatewayConfig(this.env);
+    const filter = downstreamFilter(config.mountpoint, config.dnstream.topic);
+    if (this.routes.has(filter)) return;
+    this.routes.set(filter, { mountpoint: config.mountpoint, template: config.dnstream.topic });
+    if (this.state === "connected" && this.session !== undefined) {
+      await this.session.subscribe([filter]);
+      log("info", "link_subscribed", { shard: this.shard, filter });
+    }
   }
 
   async status(): Promise<LinkStatus> {
@@ -166,8 +182,9 @@ export class BrokerLink extends DurableObject<Env> {
     this.state = "connecting";
     const url = this.env.MQTT_URL;
     if (!url) throw new Error("MQTT_URL is not set");
-    this.config = await loadGatewayConfig(this.env);
-    const filter = downstreamFilter(this.config.mountpoint, this.config.dnstream.topic);
+    const config = await loadGatewayConfig(this.env);
+    const filter = downstreamFilter(config.mountpoint, config.dnstream.topic);
+    this.routes.set(filter, { mountpoint: config.mountpoint, template: config.dnstream.topic });
     const socket = new WebSocket(url, "mqtt");
     socket.binaryType = "arraybuffer";
     const session: MqttSession = new MqttSession(
@@ -178,7 +195,7 @@ export class BrokerLink extends DurableObject<Env> {
         ...(this.env.MQTT_PASSWORD ? { password: this.env.MQTT_PASSWORD } : {}),
         keepaliveSeconds: KEEPALIVE_SECONDS,
         cleanSession: false,
-        subscriptions: [filter],
+        subscriptions: [...this.routes.keys()],
         ackTimeoutMs: ACK_TIMEOUT_MS,
       },
       {
@@ -240,13 +257,11 @@ export class BrokerLink extends DurableObject<Env> {
 
   /** A downstream message: find its charge point and hand it over, in order per charge point. */
   private route(topic: string, payload: Uint8Array): Promise<void> {
-    const config = this.config;
-    if (config === undefined) {
-      this.stats.dropped++;
-      log("error", "downstream_before_config", { shard: this.shard, topic });
-      return Promise.resolve();
+    let cid: string | undefined;
+    for (const { mountpoint, template } of this.routes.values()) {
+      cid = cidFromDownstreamTopic(mountpoint, template, topic);
+      if (cid !== undefined) break;
     }
-    const cid = cidFromDownstreamTopic(config.mountpoint, config.dnstream.topic, topic);
     if (cid === undefined || !isChargePointId(cid)) {
       this.stats.dropped++;
       log("warn", "downstream_unroutable", { shard: this.shard, topic });

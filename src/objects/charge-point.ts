@@ -22,6 +22,7 @@ import { ChargePointRelay, newConnectionState, type Connection, type ConnectionS
 import { readAttachment, writeAttachment, type SocketAttachment } from "./attachment";
 import { SqlCallStore } from "./call-store";
 import { loadGatewayConfig } from "./config-store";
+import { REGISTRY_NAME } from "./client-registry";
 import { CONNECT_HEADER, decodeConnectRequest } from "./connect-request";
 import { brokerLinkFor } from "./links";
 
@@ -36,6 +37,19 @@ interface StoredConnection {
 const CONNECTION_KEY = "connection";
 /** While the charge point is away: when its queued calls expire. */
 const SESSION_EXPIRY_KEY = "session:expires-at";
+
+/** Live figures of a connected charge point, for the management API. */
+export interface ClientStats {
+  readonly connected: boolean;
+  readonly conn_id?: string;
+  readonly keepalive: number;
+  readonly mqueue_len: number;
+  readonly inflight_cnt: number;
+  readonly recv_msg: number;
+  readonly send_msg: number;
+  readonly malformed: number;
+  readonly invalid: number;
+}
 
 /** Close codes a peer may report but that must not be sent back (RFC 6455 §7.4.1). */
 const RESERVED_CLOSE_CODES = new Set([1005, 1006, 1015]);
@@ -120,6 +134,7 @@ export class ChargePoint extends DurableObject<Env> {
       } catch (e) {
         log("error", "link_attach_failed", { cid: connect.cid, error: errorMessage(e) });
       }
+      await this.register(attachment);
       const relay = this.relay(await this.connection(connect.cid), attachment);
       // A call that went out on an earlier connection can no longer be answered.
       await relay.abandonInflight();
@@ -133,19 +148,20 @@ export class ChargePoint extends DurableObject<Env> {
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
-    const attachment = readAttachment(ws);
-    if (attachment === undefined) {
-      log("error", "socket_without_attachment", {});
-      try {
-        ws.close(1011, "internal error");
-      } catch {
-        // already closed
-      }
-      return;
-    }
-    if (attachment.closing !== undefined) return;
     try {
       await this.serialize(async () => {
+        // Read inside the serialized task: frames that arrive together must each see the previous one's state.
+        const attachment = readAttachment(ws);
+        if (attachment === undefined) {
+          log("error", "socket_without_attachment", {});
+          try {
+            ws.close(1011, "internal error");
+          } catch {
+            // already closed
+          }
+          return;
+        }
+        if (attachment.closing !== undefined) return;
         if (typeof message !== "string") {
           log("warn", "binary_frame", { cid: attachment.cid });
           return this.endConnection(ws, 1003, DisconnectReason.UnexpectedFrame, true, "binary frames are not supported");
@@ -159,7 +175,7 @@ export class ChargePoint extends DurableObject<Env> {
         await this.scheduleAlarm();
       });
     } catch (e) {
-      log("error", "upstream_handler_failed", { cid: attachment.cid, error: errorMessage(e) });
+      log("error", "upstream_handler_failed", { error: errorMessage(e) });
     }
   }
 
@@ -205,6 +221,23 @@ export class ChargePoint extends DurableObject<Env> {
       await this.scheduleAlarm();
       return true;
     });
+  }
+
+  /** RPC for the management API: the current connection's live figures. */
+  async clientStats(): Promise<ClientStats> {
+    const ws = this.currentSocket();
+    const a = ws === undefined ? undefined : readAttachment(ws);
+    return {
+      connected: a !== undefined,
+      ...(a === undefined ? {} : { conn_id: a.connId }),
+      keepalive: a?.heartbeatInterval ?? 0,
+      mqueue_len: await this.calls.queueLength(),
+      inflight_cnt: (await this.calls.getInflight()) === undefined ? 0 : 1,
+      recv_msg: a?.recv ?? 0,
+      send_msg: a?.sent ?? 0,
+      malformed: a?.malformed ?? 0,
+      invalid: a?.invalid ?? 0,
+    };
   }
 
   /** Heartbeat check, idle timeout, call timeout and session expiry. */
@@ -296,11 +329,35 @@ export class ChargePoint extends DurableObject<Env> {
     await this.relay(connection, attachment).abandonInflight();
     await this.ctx.storage.put(SESSION_EXPIRY_KEY, now + durationMs(connection.config.dnstream.session_expiry_interval));
     await this.scheduleAlarm();
+    try {
+      await this.registry().unregister(attachment.cid, attachment.connId);
+    } catch (e) {
+      log("error", "registry_unregister_failed", { cid: attachment.cid, error: errorMessage(e) });
+    }
     const { shard, stub } = brokerLinkFor(this.env, attachment.cid);
     try {
       await stub.detach(shard, attachment.cid);
     } catch (e) {
       log("error", "link_detach_failed", { cid: attachment.cid, error: errorMessage(e) });
+    }
+  }
+
+  private registry() {
+    return this.env.REGISTRY.get(this.env.REGISTRY.idFromName(REGISTRY_NAME));
+  }
+
+  private async register(a: SocketAttachment): Promise<void> {
+    try {
+      await this.registry().register({
+        clientid: a.cid,
+        username: a.username ?? null,
+        proto_ver: protocolBySubprotocol(a.protocol)?.version ?? OCPP16.version,
+        ip_address: a.ip ?? null,
+        connected_at: a.connectedAt,
+        conn_id: a.connId,
+      });
+    } catch (e) {
+      log("error", "registry_register_failed", { cid: a.cid, error: errorMessage(e) });
     }
   }
 

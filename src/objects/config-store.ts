@@ -15,9 +15,23 @@ function deployConfig(env: Env): unknown {
   }
 }
 
+/** The configuration written through the management API ({} when none). */
+export async function readConfigOverride(env: Env): Promise<Record<string, unknown>> {
+  const stored = await env.GATEWAY_KV.get<Record<string, unknown>>(CONFIG_KV_KEY, { type: "json" });
+  return stored ?? {};
+}
+
+export async function writeConfigOverride(env: Env, override: Record<string, unknown>): Promise<void> {
+  await env.GATEWAY_KV.put(CONFIG_KV_KEY, JSON.stringify(override));
+}
+
+/** The configuration that results from an override, or the problems with it (field path and reason). */
+export function resolveWithOverride(env: Env, override: unknown): ReturnType<typeof resolveConfig> {
+  return resolveConfig(deployConfig(env), override);
+}
+
 export async function loadGatewayConfig(env: Env): Promise<GatewayConfig> {
-  const override = await env.GATEWAY_KV.get(CONFIG_KV_KEY, { type: "json" });
-  const result = resolveConfig(deployConfig(env), override);
+  const result = resolveWithOverride(env, await readConfigOverride(env));
   if (!result.ok) throw new ConfigError(result.problems);
   return result.config;
 }

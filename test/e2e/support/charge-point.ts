@@ -10,9 +10,17 @@ export interface RecordingClient {
   readonly received: unknown[][];
 }
 
-export async function connectChargePoint(endpoint: string, identity: string): Promise<RecordingClient> {
+export async function connectChargePoint(endpoint: string, identity: string, password?: string): Promise<RecordingClient> {
   // ocpp-rpc's declarations mark every option as required although the library defaults them.
-  const options = { endpoint, identity, protocols: ["ocpp1.6"], strictMode: false, reconnect: false, callTimeoutMs: 15_000 };
+  const options = {
+    endpoint,
+    identity,
+    protocols: ["ocpp1.6"],
+    strictMode: false,
+    reconnect: false,
+    callTimeoutMs: 15_000,
+    ...(password === undefined ? {} : { password }),
+  };
   const client = new RPCClient(options as unknown as ConstructorParameters<typeof RPCClient>[0]);
   const sent: unknown[][] = [];
   const received: unknown[][] = [];

@@ -12,6 +12,7 @@ declare module "vitest" {
   export interface ProvidedContext {
     gatewayHttp: string;
     gatewayWs: string;
+    adminAuth: string;
     mqttUrl: string;
     broker: string;
   }
@@ -83,6 +84,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     GATEWAY_STATE_DIR: join(dir, "state"),
     MQTT_CLIENT_ID_PREFIX: `e2e-${process.pid}`,
     WRANGLER_LOG: "warn",
+    ADMIN_API_KEY: "e2e-admin",
+    ADMIN_API_SECRET: `e2e-secret-${process.pid}`,
     // Deploy-time configuration, as an operator would give it: a short call timeout for the timeout test.
     GATEWAY_CONFIG: JSON.stringify({ dnstream: { awaiting_timeout: "3s" } }),
   };
@@ -129,6 +132,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
   project.provide("gatewayHttp", `http://127.0.0.1:${port}`);
   project.provide("gatewayWs", `ws://127.0.0.1:${port}/ocpp`);
+  project.provide("adminAuth", `Basic ${Buffer.from(`${env.ADMIN_API_KEY}:${env.ADMIN_API_SECRET}`).toString("base64")}`);
   project.provide("mqttUrl", mqttUrl);
   project.provide("broker", broker);
 

@@ -1,0 +1,76 @@
+/**
+ * `/gateways/ocpp/clients[/{clientid}]` (EMQX shapes): the connected charge points from the ClientRegistry
+ * object, with live figures from each one's ChargePoint object; DELETE kicks.
+ */
+import { Hono } from "hono";
+import { durationMs } from "../../config/gateway-config";
+import type { ClientStats } from "../../objects/charge-point";
+import { REGISTRY_NAME, type RegisteredClient } from "../../objects/client-registry";
+import { loadGatewayConfig } from "../../objects/config-store";
+import { ApiError } from "../errors";
+import { meta, paging } from "./request";
+
+function registry(env: Env) {
+  return env.REGISTRY.get(env.REGISTRY.idFromName(REGISTRY_NAME));
+}
+
+function chargePoint(env: Env, cid: string) {
+  return env.CHARGE_POINT.get(env.CHARGE_POINT.idFromName(cid));
+}
+
+async function describe(env: Env, client: RegisteredClient) {
+  const [stats, config] = await Promise.all([chargePoint(env, client.clientid).clientStats() as Promise<ClientStats>, loadGatewayConfig(env)]);
+  return {
+    node: "cloudflare",
+    clientid: client.clientid,
+    username: client.username,
+    proto_name: "OCPP",
+    proto_ver: client.proto_ver,
+    ip_address: client.ip_address,
+    port: null,
+    mountpoint: config.mountpoint,
+    is_bridge: false,
+    connected: stats.connected && stats.conn_id === client.conn_id,
+    connected_at: new Date(client.connected_at).toISOString(),
+    created_at: new Date(client.connected_at).toISOString(),
+    keepalive: stats.keepalive,
+    clean_start: true,
+    expiry_interval: durationMs(config.dnstream.session_expiry_interval) / 1000,
+    subscriptions_cnt: 1,
+    inflight_cnt: stats.inflight_cnt,
+    inflight_max: 1,
+    mqueue_len: stats.mqueue_len,
+    mqueue_max: config.dnstream.max_mqueue_len,
+    recv_msg: stats.recv_msg,
+    send_msg: stats.send_msg,
+    malformed_msg: stats.malformed,
+    invalid_msg: stats.invalid,
+  };
+}
+
+async function registered(env: Env, cid: string): Promise<RegisteredClient> {
+  const client = await registry(env).get(cid);
+  if (client === undefined) throw new ApiError(404, "RESOURCE_NOT_FOUND", `client '${cid}' not found`);
+  return client;
+}
+
+export const clientsApi = new Hono<{ Bindings: Env }>()
+  .get("/", async (c) => {
+    const page = paging(c);
+    const like_clientid = c.req.query("like_clientid");
+    const like_username = c.req.query("like_username");
+    const result = await registry(c.env).list({
+      ...page,
+      ...(like_clientid ? { like_clientid } : {}),
+      ...(like_username ? { like_username } : {}),
+    });
+    const data = await Promise.all(result.rows.map((row) => describe(c.env, row)));
+    return c.json({ data, meta: meta(page, result.count) });
+  })
+  .get("/:clientid", async (c) => c.json(await describe(c.env, await registered(c.env, c.req.param("clientid")))))
+  .delete("/:clientid", async (c) => {
+    const cid = c.req.param("clientid");
+    await registered(c.env, cid);
+    await chargePoint(c.env, cid).kick();
+    return c.body(null, 204);
+  });

@@ -1,0 +1,55 @@
+/**
+ * `GET|PUT /gateways/ocpp` and `PUT /gateways/ocpp/enable/{true|false}` (EMQX shapes). PUT merges top-level keys
+ * into the configuration stored in KV, validates the result against schemas/gateway-config.schema.json (compiled
+ * ahead of time) and answers 204, or 400 with the field path and the reason.
+ */
+import { Hono } from "hono";
+import { READ_ONLY_FIELDS, type GatewayConfig } from "../../config/gateway-config";
+import { log, errorMessage } from "../../log";
+import { brokerLinkShards, readConfigOverride, resolveWithOverride, writeConfigOverride } from "../../objects/config-store";
+import { brokerLinkName } from "../../objects/links";
+import { ApiError } from "../errors";
+import { jsonBody } from "./request";
+
+/** Keys EMQX accepts in the body but does not take as configuration. */
+const IGNORED_ON_PUT = new Set<string>([...READ_ONLY_FIELDS, "authentication"]);
+
+export function gatewayView(config: GatewayConfig) {
+  return { ...config, name: "ocpp", status: config.enable ? "running" : "stopped" };
+}
+
+async function store(env: Env, override: Record<string, unknown>): Promise<void> {
+  const result = resolveWithOverride(env, override);
+  if (!result.ok) throw new ApiError(400, "BAD_REQUEST", result.problems.join("; "));
+  await writeConfigOverride(env, override);
+  // The broker links pick up a changed downstream topic now rather than at their next reconnect.
+  await Promise.all(
+    Array.from({ length: brokerLinkShards(env) }, async (_, shard) => {
+      try {
+        await env.BROKER_LINK.get(env.BROKER_LINK.idFromName(brokerLinkName(shard))).reconfigure(shard);
+      } catch (e) {
+        log("warn", "link_reconfigure_failed", { shard, error: errorMessage(e) });
+      }
+    }),
+  );
+}
+
+export const gatewayApi = new Hono<{ Bindings: Env }>()
+  .get("/", async (c) => {
+    const result = resolveWithOverride(c.env, await readConfigOverride(c.env));
+    if (!result.ok) throw new ApiError(500, "INTERNAL_ERROR", `the stored configuration is invalid: ${result.problems.join("; ")}`);
+    return c.json(gatewayView(result.config));
+  })
+  .put("/", async (c) => {
+    const body = await jsonBody(c);
+    const override = await readConfigOverride(c.env);
+    for (const [key, value] of Object.entries(body)) if (!IGNORED_ON_PUT.has(key)) override[key] = value;
+    await store(c.env, override);
+    return c.body(null, 204);
+  })
+  .put("/enable/:flag", async (c) => {
+    const flag = c.req.param("flag");
+    if (flag !== "true" && flag !== "false") throw new ApiError(400, "BAD_REQUEST", "enable: must be true or false");
+    await store(c.env, { ...(await readConfigOverride(c.env)), enable: flag === "true" });
+    return c.body(null, 204);
+  });
