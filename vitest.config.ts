@@ -40,6 +40,8 @@ export default defineConfig({
     // client id per shard (the production design), so two files at once would take that id from each other.
     fileParallelism: false,
     testTimeout: 30_000,
+    // The gateway logs a JSON line per event; show them only for tests that fail.
+    silent: "passed-only",
     deps: { optimizer: { ssr: { enabled: true, include: ["mqtt-packet"] } } },
   },
 });

@@ -11,6 +11,8 @@ export default defineConfig({
     // One gateway for all files, and some tests change its configuration through the management API.
     fileParallelism: false,
     testTimeout: 30_000,
+    // The gateway logs a JSON line per event; show them only for tests that fail.
+    silent: "passed-only",
     hookTimeout: 30_000,
   },
 });

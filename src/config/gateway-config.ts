@@ -40,6 +40,7 @@ export interface GatewayConfig {
     reply_topic: string;
     error_topic: string;
     topic_override_mapping: Record<string, string>;
+    outbox_max_len: number;
   };
   dnstream: {
     topic: string;
@@ -49,6 +50,8 @@ export interface GatewayConfig {
   };
   listeners: ListenerConfig[];
   max_bad_frames: number;
+  max_frame_size: number;
+  max_frames_per_second: number;
 }
 
 export const DEFAULT_CONFIG: GatewayConfig = {
@@ -68,6 +71,7 @@ export const DEFAULT_CONFIG: GatewayConfig = {
     reply_topic: "cp/${cid}/Reply",
     error_topic: "cp/${cid}/Reply",
     topic_override_mapping: {},
+    outbox_max_len: 1000,
   },
   dnstream: {
     topic: "cs/${cid}",
@@ -77,6 +81,8 @@ export const DEFAULT_CONFIG: GatewayConfig = {
   },
   listeners: [{ type: "ws", name: "default", bind: "33033", enable: true, websocket: { path: "/ocpp" } }],
   max_bad_frames: 10,
+  max_frame_size: 65536,
+  max_frames_per_second: 20,
 };
 
 /** Fields shown by the API that are not configuration and are ignored when written back. */

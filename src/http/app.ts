@@ -4,6 +4,7 @@ import { websocketPath } from "../config/gateway-config";
 import { loadGatewayConfig } from "../objects/config-store";
 import { adminAuth } from "./admin-auth";
 import { authenticationApi } from "./api/authentication";
+import { brokerApi } from "./api/broker";
 import { clientsApi } from "./api/clients";
 import { gatewayApi } from "./api/gateway";
 import { openApiDocument } from "./api/openapi";
@@ -29,6 +30,7 @@ export function createApp(): Hono<{ Bindings: Env }> {
   api.use("*", adminAuth);
   api.route("/gateways/ocpp/authentication", authenticationApi);
   api.route("/gateways/ocpp/clients", clientsApi);
+  api.route("/gateways/ocpp/broker", brokerApi);
   api.route("/gateways/ocpp", gatewayApi);
   app.route("/api/v5", api);
 

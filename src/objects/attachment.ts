@@ -2,6 +2,8 @@
  * Per-socket state of a charge point connection, kept in the WebSocket attachment so it survives hibernation
  * (Cloudflare: attachments are limited to 2,048 bytes, so only small fields live here). Validated on read.
  */
+import { OCPP16, protocolBySubprotocol } from "../ocpp/protocol";
+import type { ClientInfo } from "../session/lifecycle";
 import type { ConnectionState } from "../session/relay";
 
 export interface SocketAttachment extends ConnectionState {
@@ -32,10 +34,10 @@ export function readAttachment(ws: WebSocket): SocketAttachment | undefined {
   if (r.v !== 1 || typeof r.connId !== "string" || typeof r.cid !== "string" || typeof r.protocol !== "string") {
     return undefined;
   }
-  if (typeof r.connectedAt !== "number" || ![r.recv, r.sent, r.badFrames, r.malformed, r.invalid].every(isCount)) {
+  if (typeof r.connectedAt !== "number" || ![r.recv, r.sent, r.badFrames, r.malformed, r.invalid, r.dropped].every(isCount)) {
     return undefined;
   }
-  if (![r.lastSeen, r.heartbeatInterval, r.heartbeatSince].every((v) => typeof v === "number" && Number.isFinite(v))) {
+  if (![r.lastSeen, r.heartbeatInterval, r.heartbeatSince, r.tokens, r.tokensAt].every((v) => typeof v === "number" && Number.isFinite(v))) {
     return undefined;
   }
   if (!Array.isArray(r.cpCalls) || !r.cpCalls.every(isIdActionPair)) return undefined;
@@ -44,4 +46,25 @@ export function readAttachment(ws: WebSocket): SocketAttachment | undefined {
 
 export function writeAttachment(ws: WebSocket, attachment: SocketAttachment): void {
   ws.serializeAttachment(attachment);
+}
+
+/**
+ * Writes updated state back, unless the socket was closed meanwhile (closing it rewrote the attachment with its
+ * reason, which must not be lost).
+ */
+export function saveState(ws: WebSocket, attachment: SocketAttachment): void {
+  const latest = readAttachment(ws);
+  if (latest === undefined || latest.closing !== undefined || ws.readyState !== WebSocket.OPEN) return;
+  writeAttachment(ws, attachment);
+}
+
+export function clientInfo(a: SocketAttachment): ClientInfo {
+  return {
+    clientid: a.cid,
+    ...(a.username === undefined ? {} : { username: a.username }),
+    protoVer: protocolBySubprotocol(a.protocol)?.version ?? OCPP16.version,
+    ...(a.ip === undefined ? {} : { ipaddress: a.ip }),
+    connectedAt: a.connectedAt,
+    keepalive: a.heartbeatInterval,
+  };
 }

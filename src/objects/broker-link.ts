@@ -61,6 +61,8 @@ export class BrokerLink extends DurableObject<Env> {
   /** Downstream templates subscribed on the current connection: the configuration's, and earlier ones. */
   private readonly routes = new Map<string, { mountpoint: string; template: string }>();
   private lastError: { at: number; message: string } | undefined;
+  /** The broker refused our credentials: nothing will change before the slow retry, so publishes fail at once. */
+  private authRefused = false;
   private readonly stats = { connects: 0, published: 0, delivered: 0, dropped: 0 };
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -117,6 +119,22 @@ export class BrokerLink extends DurableObject<Env> {
     }
   }
 
+  /**
+   * Drops the connection and the object's memory, as an eviction or a redeploy would, and comes back with a new
+   * connection (for an operator after changing broker credentials; also how the fault tests evict the link).
+   */
+  async restart(shard: number): Promise<void> {
+    await this.adoptShard(shard);
+    log("warn", "link_restart", { shard });
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + 1_000);
+    this.ctx.abort("restarted through the management API");
+  }
+
+  /** Whether the link is connected now (does not wait or connect). */
+  async isReady(): Promise<boolean> {
+    return this.state === "connected" && this.session?.isReady === true;
+  }
+
   async status(): Promise<LinkStatus> {
     const attached = (await this.ctx.storage.list({ prefix: ATTACHED_PREFIX })).size;
     return {
@@ -152,6 +170,9 @@ export class BrokerLink extends DurableObject<Env> {
 
   private whenReady(): Promise<MqttSession> {
     if (this.state === "connected" && this.session?.isReady) return Promise.resolve(this.session);
+    if (this.state === "waiting" && this.authRefused) {
+      return Promise.reject(new LinkUnavailableError(`broker link ${this.shard} unavailable: ${this.lastError?.message ?? "refused"}`));
+    }
     this.ensureConnecting();
     return new Promise<MqttSession>((resolve, reject) => {
       const waiter: Waiter = {
@@ -222,6 +243,7 @@ export class BrokerLink extends DurableObject<Env> {
     if (this.session !== session) return;
     this.state = "connected";
     this.attempt = 0;
+    this.authRefused = false;
     this.stats.connects++;
     this.lastError = undefined;
     log("info", "link_connected", { shard: this.shard, clientId: this.clientId(), filter, sessionPresent });
@@ -240,6 +262,7 @@ export class BrokerLink extends DurableObject<Env> {
     this.socket = undefined;
     this.lastError = { at: Date.now(), message: end.message };
     const authProblem = end.kind === "refused" && (end.returnCode === 4 || end.returnCode === 5);
+    this.authRefused = authProblem;
     const delay = authProblem ? AUTH_RETRY_MS : backoffDelay(this.attempt++);
     log(authProblem ? "error" : "warn", "link_down", { shard: this.shard, reason: end.message, retryInMs: delay });
     this.state = "waiting";

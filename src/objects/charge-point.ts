@@ -1,30 +1,25 @@
 /**
  * ChargePoint Durable Object: one per charge point id. Holds the charge point's WebSocket with the Hibernation
  * API and keeps no outbound connection of its own (an object with an open outbound socket never hibernates,
- * cloudflare/workerd#4864): it publishes through its BrokerLink shard by RPC and receives downstream messages
- * from it by RPC. Timers (heartbeat, idle timeout, call timeout, session expiry) are one storage alarm, so they run
- * while the object hibernates. Behaviour lives in session/; this class restores state, delegates and logs.
+ * cloudflare/workerd#4864): it publishes through its BrokerLink shard by RPC (through its outbox when the broker
+ * cannot confirm) and receives downstream messages from it by RPC. Timers (heartbeat, idle timeout, call timeout,
+ * session expiry, outbox retry) are one storage alarm, so they run while the object hibernates.
+ * Behaviour lives in session/; this class restores state, delegates and logs.
  */
 import { DurableObject } from "cloudflare:workers";
 import { durationMs, type GatewayConfig } from "../config/gateway-config";
 import { errorMessage, log } from "../log";
 import { renderTopic } from "../mqtt/topics";
 import { OCPP16, protocolBySubprotocol } from "../ocpp/protocol";
-import {
-  checkKeepalive,
-  connectedEvent,
-  DisconnectReason,
-  disconnectedEvent,
-  reasonForRemoteClose,
-  type ClientInfo,
-} from "../session/lifecycle";
+import { checkKeepalive, connectedEvent, DisconnectReason, disconnectedEvent, reasonForRemoteClose } from "../session/lifecycle";
+import { Outbox } from "../session/outbox";
 import { ChargePointRelay, newConnectionState, type Connection, type ConnectionState, type RelayPorts } from "../session/relay";
-import { readAttachment, writeAttachment, type SocketAttachment } from "./attachment";
+import { clientInfo, readAttachment, saveState, writeAttachment, type SocketAttachment } from "./attachment";
 import { SqlCallStore } from "./call-store";
 import { loadGatewayConfig } from "./config-store";
-import { REGISTRY_NAME } from "./client-registry";
 import { CONNECT_HEADER, decodeConnectRequest } from "./connect-request";
-import { brokerLinkFor } from "./links";
+import { Neighbours } from "./neighbours";
+import { SqlOutboxStore } from "./outbox-store";
 
 /** What the object remembers of its current connection (durable storage: survives eviction). */
 interface StoredConnection {
@@ -34,45 +29,33 @@ interface StoredConnection {
   readonly config: GatewayConfig;
 }
 
-const CONNECTION_KEY = "connection";
-/** While the charge point is away: when its queued calls expire. */
-const SESSION_EXPIRY_KEY = "session:expires-at";
-
-/** Live figures of a connected charge point, for the management API. */
+/** Live figures of a charge point, for the management API. */
 export interface ClientStats {
   readonly connected: boolean;
   readonly conn_id?: string;
   readonly keepalive: number;
   readonly mqueue_len: number;
   readonly inflight_cnt: number;
+  readonly outbox_len: number;
   readonly recv_msg: number;
   readonly send_msg: number;
   readonly malformed: number;
   readonly invalid: number;
+  readonly dropped: number;
 }
 
+const CONNECTION_KEY = "connection";
+/** While the charge point is away: when its queued calls expire. */
+const SESSION_EXPIRY_KEY = "session:expires-at";
 /** Close codes a peer may report but that must not be sent back (RFC 6455 §7.4.1). */
 const RESERVED_CLOSE_CODES = new Set([1005, 1006, 1015]);
+const encoder = new TextEncoder();
 
-/**
- * Writes updated state back, unless the socket was closed meanwhile (closing it rewrote the attachment with its
- * reason, which must not be lost).
- */
-function saveState(ws: WebSocket, attachment: SocketAttachment): void {
-  const latest = readAttachment(ws);
-  if (latest === undefined || latest.closing !== undefined || ws.readyState !== WebSocket.OPEN) return;
-  writeAttachment(ws, attachment);
-}
-
-function clientInfo(a: SocketAttachment): ClientInfo {
-  return {
-    clientid: a.cid,
-    ...(a.username === undefined ? {} : { username: a.username }),
-    protoVer: protocolBySubprotocol(a.protocol)?.version ?? OCPP16.version,
-    ...(a.ip === undefined ? {} : { ipaddress: a.ip }),
-    connectedAt: a.connectedAt,
-    keepalive: a.heartbeatInterval,
-  };
+/** Whether a text frame is longer than `max` bytes of UTF-8 (1 to 3 bytes per UTF-16 unit: count only when in doubt). */
+function exceeds(text: string, max: number): boolean {
+  if (text.length > max) return true;
+  if (text.length * 3 <= max) return false;
+  return encoder.encode(text).byteLength > max;
 }
 
 export class ChargePoint extends DurableObject<Env> {
@@ -80,12 +63,14 @@ export class ChargePoint extends DurableObject<Env> {
   private queue: Promise<void> = Promise.resolve();
   private stored: StoredConnection | undefined;
   private readonly calls: SqlCallStore;
+  private readonly outboxStore: SqlOutboxStore;
   /** Cached time of the scheduled alarm (null: none), to avoid a storage write per frame. */
   private alarmAt: number | null | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.calls = new SqlCallStore(ctx.storage);
+    this.outboxStore = new SqlOutboxStore(ctx.storage);
   }
 
   private serialize<T>(task: () => Promise<T>): Promise<T> {
@@ -110,7 +95,6 @@ export class ChargePoint extends DurableObject<Env> {
 
       const now = Date.now();
       this.ctx.acceptWebSocket(server, [this.stored.connId]);
-      const heartbeat = durationMs(connect.config.default_heartbeat_interval) / 1000;
       const attachment: SocketAttachment = {
         v: 1,
         connId: this.stored.connId,
@@ -119,22 +103,16 @@ export class ChargePoint extends DurableObject<Env> {
         ...(connect.username === undefined ? {} : { username: connect.username }),
         ...(connect.ip === undefined ? {} : { ip: connect.ip }),
         connectedAt: now,
-        ...newConnectionState(now, heartbeat),
+        ...newConnectionState(now, durationMs(connect.config.default_heartbeat_interval) / 1000),
       };
       writeAttachment(server, attachment);
       await this.ctx.storage.put(CONNECTION_KEY, this.stored);
       await this.ctx.storage.delete(SESSION_EXPIRY_KEY);
       log("info", "client_connected", { cid: connect.cid, connId: this.stored.connId, protocol: connect.protocol, ip: connect.ip });
 
-      // Normally the link is already subscribed and this is one RPC; on a link's first connection it waits
-      // (bounded) so that the charge point is not reported connected before commands can reach it.
-      const { shard, stub } = brokerLinkFor(this.env, connect.cid);
-      try {
-        if (!(await stub.attach(shard, connect.cid))) log("warn", "link_not_ready_at_connect", { cid: connect.cid, shard });
-      } catch (e) {
-        log("error", "link_attach_failed", { cid: connect.cid, error: errorMessage(e) });
-      }
-      await this.register(attachment);
+      const neighbours = new Neighbours(this.env, connect.cid);
+      await neighbours.attach();
+      await neighbours.register(attachment);
       const relay = this.relay(await this.connection(connect.cid), attachment);
       // A call that went out on an earlier connection can no longer be answered.
       await relay.abandonInflight();
@@ -148,44 +126,36 @@ export class ChargePoint extends DurableObject<Env> {
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
-    try {
-      await this.serialize(async () => {
-        // Read inside the serialized task: frames that arrive together must each see the previous one's state.
-        const attachment = readAttachment(ws);
-        if (attachment === undefined) {
-          log("error", "socket_without_attachment", {});
-          try {
-            ws.close(1011, "internal error");
-          } catch {
-            // already closed
-          }
-          return;
-        }
-        if (attachment.closing !== undefined) return;
-        if (typeof message !== "string") {
-          log("warn", "binary_frame", { cid: attachment.cid });
-          return this.endConnection(ws, 1003, DisconnectReason.UnexpectedFrame, true, "binary frames are not supported");
-        }
-        const relay = this.relay(await this.connection(attachment.cid), attachment);
-        try {
-          await relay.fromChargePoint(message);
-        } finally {
-          saveState(ws, attachment);
-        }
-        await this.scheduleAlarm();
-      });
-    } catch (e) {
-      log("error", "upstream_handler_failed", { error: errorMessage(e) });
-    }
+    await this.serialize(async () => {
+      // Read inside the serialized task: frames that arrive together must each see the previous one's state.
+      const attachment = readAttachment(ws);
+      if (attachment === undefined) {
+        log("error", "socket_without_attachment", {});
+        return this.closeQuietly(ws, 1011, "internal error");
+      }
+      if (attachment.closing !== undefined) return;
+      if (typeof message !== "string") {
+        log("warn", "binary_frame", { cid: attachment.cid });
+        return this.endConnection(ws, 1003, DisconnectReason.UnexpectedFrame, true, "binary frames are not supported");
+      }
+      const connection = await this.connection(attachment.cid);
+      if (exceeds(message, connection.config.max_frame_size)) {
+        log("warn", "frame_too_large", { cid: attachment.cid, length: message.length });
+        return this.endConnection(ws, 1009, DisconnectReason.FrameTooLarge, true, `frames are limited to ${connection.config.max_frame_size} bytes`);
+      }
+      const relay = this.relay(connection, attachment);
+      try {
+        await relay.fromChargePoint(message);
+      } finally {
+        saveState(ws, attachment);
+      }
+      await this.scheduleAlarm();
+    }).catch((e: unknown) => log("error", "upstream_handler_failed", { error: errorMessage(e) }));
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
     const attachment = readAttachment(ws);
-    try {
-      ws.close(RESERVED_CLOSE_CODES.has(code) ? 1000 : code, reason);
-    } catch {
-      // Already closed by us; nothing to reciprocate.
-    }
+    this.closeQuietly(ws, RESERVED_CLOSE_CODES.has(code) ? 1000 : code, reason);
     if (attachment === undefined || attachment.closing !== undefined) return;
     await this.serialize(async () => {
       log("info", "client_disconnected", { cid: attachment.cid, connId: attachment.connId, code, reason });
@@ -233,30 +203,33 @@ export class ChargePoint extends DurableObject<Env> {
       keepalive: a?.heartbeatInterval ?? 0,
       mqueue_len: await this.calls.queueLength(),
       inflight_cnt: (await this.calls.getInflight()) === undefined ? 0 : 1,
+      outbox_len: await this.outboxStore.length(),
       recv_msg: a?.recv ?? 0,
       send_msg: a?.sent ?? 0,
       malformed: a?.malformed ?? 0,
       invalid: a?.invalid ?? 0,
+      dropped: a?.dropped ?? 0,
     };
   }
 
-  /** Heartbeat check, idle timeout, call timeout and session expiry. */
+  /** Heartbeat check, idle timeout, call timeout, session expiry and outbox retry. */
   override async alarm(): Promise<void> {
     await this.serialize(async () => {
       this.alarmAt = null;
       const now = Date.now();
       const stored = await this.loadStored();
       if (stored === undefined) return;
-      const config = stored.config;
       const ws = this.currentSocket();
       const attachment = ws === undefined ? undefined : readAttachment(ws);
       if (ws !== undefined && attachment !== undefined) {
-        const verdict = checkKeepalive(attachment, this.keepalivePolicy(config), now);
+        const verdict = checkKeepalive(attachment, this.keepalivePolicy(stored.config), now);
         if (verdict.close !== undefined) {
           log("info", "closing_connection", { cid: stored.cid, reason: verdict.close });
           await this.endConnection(ws, 1000, verdict.close, true);
         }
       }
+      const flushed = await this.outbox(stored.cid, stored.config).retryIfDue();
+      if (flushed > 0) log("info", "outbox_flushed", { cid: stored.cid, messages: flushed });
       const relay = this.relay(await this.connection(stored.cid), attachment ?? newConnectionState(now));
       await relay.expireCalls();
       if (this.currentSocket() === undefined) {
@@ -280,24 +253,29 @@ export class ChargePoint extends DurableObject<Env> {
     const stored = await this.loadStored();
     if (stored === undefined) return;
     const deadlines: number[] = [];
-    const ws = this.currentSocket();
-    const attachment = ws === undefined ? undefined : readAttachment(ws);
+    const attachment = this.currentAttachment();
     if (attachment !== undefined) {
       const next = checkKeepalive(attachment, this.keepalivePolicy(stored.config), Date.now());
-      if (next.close === undefined && next.nextCheck !== undefined) deadlines.push(next.nextCheck);
-      else if (next.close !== undefined) deadlines.push(Date.now());
+      deadlines.push(next.close !== undefined ? Date.now() : (next.nextCheck ?? Number.POSITIVE_INFINITY));
     } else {
-      const expiresAt = await this.ctx.storage.get<number>(SESSION_EXPIRY_KEY);
-      if (expiresAt !== undefined) deadlines.push(expiresAt);
+      deadlines.push((await this.ctx.storage.get<number>(SESSION_EXPIRY_KEY)) ?? Number.POSITIVE_INFINITY);
     }
-    const callDeadline = (await this.calls.getInflight())?.deadline;
-    if (callDeadline !== undefined) deadlines.push(callDeadline);
-    if (deadlines.length === 0) return;
+    deadlines.push((await this.calls.getInflight())?.deadline ?? Number.POSITIVE_INFINITY);
+    deadlines.push((await this.outboxStore.retry())?.at ?? Number.POSITIVE_INFINITY);
     const wanted = Math.min(...deadlines);
+    if (wanted === Number.POSITIVE_INFINITY) return;
     this.alarmAt ??= await this.ctx.storage.getAlarm();
     if (this.alarmAt === null || wanted < this.alarmAt) {
       await this.ctx.storage.setAlarm(wanted);
       this.alarmAt = wanted;
+    }
+  }
+
+  private closeQuietly(ws: WebSocket, code: number, reason: string): void {
+    try {
+      ws.close(code, reason);
+    } catch {
+      // already closed
     }
   }
 
@@ -311,16 +289,12 @@ export class ChargePoint extends DurableObject<Env> {
     if (attachment === undefined || attachment.closing !== undefined || ws.readyState !== WebSocket.OPEN) return;
     attachment.closing = reason;
     writeAttachment(ws, attachment);
-    try {
-      ws.close(code, text ?? reason);
-    } catch (e) {
-      log("warn", "close_failed", { cid: attachment.cid, error: errorMessage(e) });
-    }
+    this.closeQuietly(ws, code, text ?? reason);
     if (sessionEnds) await this.afterDisconnect(attachment, reason);
     else await this.publishEvent(attachment.cid, disconnectedEvent(clientInfo(attachment), reason, Date.now()));
   }
 
-  /** The charge point's connection ended: event, outstanding call, session expiry, link. */
+  /** The charge point's connection ended: event, outstanding call, session expiry, link, registry. */
   private async afterDisconnect(attachment: SocketAttachment, reason: string): Promise<void> {
     const now = Date.now();
     await this.publishEvent(attachment.cid, disconnectedEvent(clientInfo(attachment), reason, now));
@@ -329,46 +303,16 @@ export class ChargePoint extends DurableObject<Env> {
     await this.relay(connection, attachment).abandonInflight();
     await this.ctx.storage.put(SESSION_EXPIRY_KEY, now + durationMs(connection.config.dnstream.session_expiry_interval));
     await this.scheduleAlarm();
-    try {
-      await this.registry().unregister(attachment.cid, attachment.connId);
-    } catch (e) {
-      log("error", "registry_unregister_failed", { cid: attachment.cid, error: errorMessage(e) });
-    }
-    const { shard, stub } = brokerLinkFor(this.env, attachment.cid);
-    try {
-      await stub.detach(shard, attachment.cid);
-    } catch (e) {
-      log("error", "link_detach_failed", { cid: attachment.cid, error: errorMessage(e) });
-    }
-  }
-
-  private registry() {
-    return this.env.REGISTRY.get(this.env.REGISTRY.idFromName(REGISTRY_NAME));
-  }
-
-  private async register(a: SocketAttachment): Promise<void> {
-    try {
-      await this.registry().register({
-        clientid: a.cid,
-        username: a.username ?? null,
-        proto_ver: protocolBySubprotocol(a.protocol)?.version ?? OCPP16.version,
-        ip_address: a.ip ?? null,
-        connected_at: a.connectedAt,
-        conn_id: a.connId,
-      });
-    } catch (e) {
-      log("error", "registry_register_failed", { cid: a.cid, error: errorMessage(e) });
-    }
+    const neighbours = new Neighbours(this.env, attachment.cid);
+    await neighbours.unregister(attachment);
+    await neighbours.detach();
   }
 
   private async publishEvent(cid: string, event: string): Promise<void> {
-    const connection = await this.connection(cid);
-    const topic = renderTopic(connection.config.mountpoint, connection.config.events_topic, { cid });
-    const { shard, stub } = brokerLinkFor(this.env, cid);
-    try {
-      await stub.publish(shard, topic, event, true);
-    } catch (e) {
-      log("error", "event_publish_failed", { cid, topic, error: errorMessage(e) });
+    const { config } = await this.connection(cid);
+    const topic = renderTopic(config.mountpoint, config.events_topic, { cid });
+    if ((await this.outbox(cid, config).publish(topic, event, true)) === "refused") {
+      log("error", "event_dropped", { cid, topic, reason: "outbox full or off and the broker unavailable" });
     }
   }
 
@@ -386,8 +330,12 @@ export class ChargePoint extends DurableObject<Env> {
     return { cid, protocol: OCPP16, config: await loadGatewayConfig(this.env) };
   }
 
+  private outbox(cid: string, config: GatewayConfig): Outbox {
+    return new Outbox(this.outboxStore, new Neighbours(this.env, cid).upstream(), { maxLength: config.upstream.outbox_max_len }, Date.now);
+  }
+
   private relay(connection: Connection, state: ConnectionState): ChargePointRelay {
-    return new ChargePointRelay(connection, this.ports(connection.cid), state, this.calls);
+    return new ChargePointRelay(connection, this.ports(connection), state, this.calls);
   }
 
   /** The open socket of the current connection, if any (older ones may still be closing). */
@@ -399,7 +347,13 @@ export class ChargePoint extends DurableObject<Env> {
     return undefined;
   }
 
-  private ports(cid: string): RelayPorts {
+  private currentAttachment(): SocketAttachment | undefined {
+    const ws = this.currentSocket();
+    return ws === undefined ? undefined : readAttachment(ws);
+  }
+
+  private ports(connection: Connection): RelayPorts {
+    const outbox = this.outbox(connection.cid, connection.config);
     return {
       sendToChargePoint: (text) => {
         const ws = this.currentSocket();
@@ -411,13 +365,10 @@ export class ChargePoint extends DurableObject<Env> {
           return false;
         }
       },
-      publish: (topic, payload) => {
-        const { shard, stub } = brokerLinkFor(this.env, cid);
-        return stub.publish(shard, topic, payload);
-      },
-      closeChargePoint: async (code, reason) => {
+      publish: (topic, payload) => outbox.publish(topic, payload),
+      closeChargePoint: async (code, reason, text) => {
         const ws = this.currentSocket();
-        if (ws !== undefined) await this.endConnection(ws, code, DisconnectReason.ProtocolError, true, reason);
+        if (ws !== undefined) await this.endConnection(ws, code, reason, true, text);
       },
       isConnected: () => this.currentSocket() !== undefined,
       now: () => Date.now(),

@@ -17,6 +17,8 @@ export const DisconnectReason = {
   IdleTimeout: "idle_timeout",
   ProtocolError: "protocol_error",
   UnexpectedFrame: "unexpected_ws_frame",
+  FrameTooLarge: "frame_too_large",
+  RateLimited: "rate_limited",
 } as const;
 export type DisconnectReason = (typeof DisconnectReason)[keyof typeof DisconnectReason];
 

@@ -27,7 +27,8 @@ import { ErrorKind, MessageTypeId, type OcppProtocol } from "../ocpp/protocol";
 import type { PayloadKind } from "../ocpp/validation";
 import { checkPayload, diagnosticsRecord, failureDetails, type CheckFailure, type Direction } from "./checks";
 import { DownstreamCalls, type CallStore, type InflightCall, type QueuedCall, type Refusal } from "./downstream-calls";
-import { heartbeatFromBootReply } from "./lifecycle";
+import { DisconnectReason, heartbeatFromBootReply } from "./lifecycle";
+import type { PublishOutcome } from "./outbox";
 
 export interface Connection {
   readonly cid: string;
@@ -38,10 +39,13 @@ export interface Connection {
 export interface RelayPorts {
   /** Sends one frame to the charge point; false when it has no open connection. */
   sendToChargePoint(text: string): boolean;
-  /** Publishes with QoS 1; resolves once the broker confirmed it. */
-  publish(topic: string, payload: string): Promise<void>;
+  /**
+   * Publishes with QoS 1: "sent" once the broker confirmed it, "queued" when it waits in the outbox for the
+   * broker, "refused" when it can do neither (outbox full or off).
+   */
+  publish(topic: string, payload: string): Promise<PublishOutcome>;
   /** Closes the charge point's connection from the gateway's side (and reports it). */
-  closeChargePoint(code: number, reason: string): Promise<void>;
+  closeChargePoint(code: number, reason: DisconnectReason, text: string): Promise<void>;
   /** Whether the charge point has an open connection. */
   isConnected(): boolean;
   now(): number;
@@ -65,6 +69,11 @@ export interface ConnectionState {
   heartbeatInterval: number;
   /** When that interval was set: the start of the heartbeat tick grid. */
   heartbeatSince: number;
+  /** Frame rate limit: tokens left (-1: a full bucket) and when they were counted. */
+  tokens: number;
+  tokensAt: number;
+  /** Messages the gateway could neither publish nor keep (counted and logged). */
+  dropped: number;
 }
 
 export function newConnectionState(now = 0, heartbeatInterval = 0): ConnectionState {
@@ -78,6 +87,9 @@ export function newConnectionState(now = 0, heartbeatInterval = 0): ConnectionSt
     lastSeen: now,
     heartbeatInterval,
     heartbeatSince: now,
+    tokens: -1,
+    tokensAt: now,
+    dropped: 0,
   };
 }
 
@@ -121,14 +133,35 @@ export class ChargePointRelay {
     return sent;
   }
 
+  /** Publishes (or keeps for later); false when refused, which is then counted and logged. */
   private async publishOrLog(topic: string, payload: string, what: string, uniqueId: string): Promise<boolean> {
+    let outcome: PublishOutcome;
     try {
-      await this.ports.publish(topic, payload);
-      return true;
+      outcome = await this.ports.publish(topic, payload);
     } catch (e) {
       log("error", "publish_failed", { cid: this.conn.cid, what, uniqueId, topic, error: errorMessage(e) });
+      outcome = "refused";
+    }
+    if (outcome !== "refused") return true;
+    this.state.dropped++;
+    log("error", "upstream_unavailable", { cid: this.conn.cid, what, uniqueId, topic, dropped: this.state.dropped });
+    return false;
+  }
+
+  /** Token bucket: `max_frames_per_second` per second, bursts of twice that. */
+  private takeToken(): boolean {
+    const rate = this.conn.config.max_frames_per_second;
+    if (rate === 0) return true;
+    const now = this.ports.now();
+    const burst = 2 * rate;
+    const available = this.state.tokens < 0 ? burst : Math.min(burst, this.state.tokens + ((now - this.state.tokensAt) / 1000) * rate);
+    this.state.tokensAt = now;
+    if (available < 1) {
+      this.state.tokens = available;
       return false;
     }
+    this.state.tokens = available - 1;
+    return true;
   }
 
   /** Publishes a gateway-made CALLERROR envelope to the error topic. */
@@ -188,6 +221,16 @@ export class ChargePointRelay {
     this.state.recv++;
     this.state.lastSeen = this.ports.now();
     const parsed = parseFrame(text, this.conn.protocol);
+    if (!this.takeToken()) {
+      const limit = `rate limit exceeded: at most ${this.conn.config.max_frames_per_second} frames per second`;
+      log("warn", "rate_limited", { cid: this.conn.cid });
+      // A call can be refused and retried by the charger; any other frame over the limit ends the connection.
+      if (parsed.ok && parsed.frame.type === MessageTypeId.Call) {
+        this.send(callErrorText(parsed.frame.uniqueId, this.code(ErrorKind.Generic), limit));
+        return;
+      }
+      return this.ports.closeChargePoint(CLOSE_POLICY_VIOLATION, DisconnectReason.RateLimited, limit);
+    }
     if (!parsed.ok) return this.onBadFrame(parsed.error, text);
     this.state.badFrames = 0;
     const frame = parsed.frame;
@@ -240,7 +283,7 @@ export class ChargePointRelay {
     }
     if (this.state.badFrames >= this.conn.config.max_bad_frames) {
       log("warn", "closing_bad_frames", { cid: this.conn.cid, count: this.state.badFrames });
-      await this.ports.closeChargePoint(CLOSE_POLICY_VIOLATION, "too many malformed frames");
+      await this.ports.closeChargePoint(CLOSE_POLICY_VIOLATION, DisconnectReason.ProtocolError, "too many malformed frames");
     }
   }
 

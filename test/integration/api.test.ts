@@ -58,6 +58,8 @@ describe("admin authentication", () => {
       "/gateways/ocpp/authentication",
       "/gateways/ocpp/authentication/users",
       "/gateways/ocpp/authentication/users/{user_id}",
+      "/gateways/ocpp/broker",
+      "/gateways/ocpp/broker/restart",
       "/gateways/ocpp/clients",
       "/gateways/ocpp/clients/{clientid}",
       "/gateways/ocpp/enable/{enable}",
@@ -251,6 +253,19 @@ describe("charge point authentication at the upgrade", () => {
     expect(fine.status).toBe(101);
     fine.webSocket?.accept();
     fine.webSocket?.close(1000);
+  });
+});
+
+describe("broker links", () => {
+  // POST /broker/restart aborts the link objects, which this test pool cannot shut down after; the end-to-end
+  // fault tests (test/e2e/faults.test.ts) exercise it against wrangler dev.
+  it("shows each link's state", async () => {
+    (await ChargePointSocket.open("api-link")).close();
+    const status = (await (await api("/broker")).json()) as { url: string; links: { shard: number; state: string }[] };
+    expect(status.url).toBe(env.MQTT_URL);
+    expect(status.links).toEqual([
+      expect.objectContaining({ shard: 0, state: "connected", clientId: expect.stringMatching(/-0$/), connects: 1 }),
+    ]);
   });
 });
 

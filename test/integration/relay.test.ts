@@ -82,6 +82,29 @@ describe("relay", () => {
   });
 });
 
+describe("limits", () => {
+  it("a frame over max_frame_size (64 KiB) closes the connection with 1009 and a frame_too_large event", async () => {
+    await csms.subscribe("ocpp/events/relay-big");
+    const cp = await ChargePointSocket.open("relay-big");
+    cp.send([2, "big", "DataTransfer", { vendorId: "v", data: "x".repeat(70_000) }]);
+    expect(await cp.whenClosed()).toEqual({ code: 1009, reason: "frames are limited to 65536 bytes" });
+    const event = await csms.next((m) => m.topic === "ocpp/events/relay-big" && m.json().event === "client.disconnected");
+    expect(event.json()).toMatchObject({ reason: "frame_too_large" });
+  });
+
+  it("deep nesting and huge numbers get a clear answer; nothing escapes, the connection stays", async () => {
+    const cp = await ChargePointSocket.open("relay-deep");
+    cp.send(`[2,"deep","DataTransfer",{"vendorId":"v","data":${"[".repeat(20_000)}${"]".repeat(20_000)}}]`);
+    expect(await cp.nextFrame()).toEqual([4, "deep", "TypeConstraintViolation", "DataTransfer: data must be of type string", expect.anything()]);
+    cp.send('[2,"huge","StatusNotification",{"connectorId":1e400,"errorCode":"NoError","status":"Available"}]');
+    expect((await cp.nextFrame())[2]).toBe("TypeConstraintViolation");
+    cp.send([2, "fine", "Heartbeat", {}]);
+    expect((await csms.next(onTopic("ocpp/cp/relay-deep", "fine"))).json()).toMatchObject({ Action: "Heartbeat" });
+    expect(cp.closed).toBeUndefined();
+    cp.close();
+  });
+});
+
 describe("hibernation", () => {
   it("keeps relaying across an eviction in the middle of a conversation", { timeout: 60_000 }, async () => {
     const cid = "relay-evicted";

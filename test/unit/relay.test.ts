@@ -28,7 +28,7 @@ describe("upstream", () => {
     expect(t.closed).toEqual([]);
     await t.relay.fromChargePoint("garbage");
     expect(t.sent).toEqual([]);
-    expect(t.closed).toEqual([{ code: 1008, reason: "too many malformed frames" }]);
+    expect(t.closed).toEqual([{ code: 1008, reason: "protocol_error", text: "too many malformed frames" }]);
     expect(t.state).toMatchObject({ recv: 5, badFrames: 3, malformed: 4 });
   });
 
@@ -110,5 +110,38 @@ describe("downstream", () => {
     await t.relay.fromCsms('{"MessageTypeId":2,"UniqueId":"r3","Action":"Reset","Payload":{"type":"Soft"}}');
     expect(t.published[0]?.message).toMatchObject({ UniqueId: "r3", Action: "Reset", ErrorDescription: "charge point is not connected", Origin: "gateway" });
     expect([t.store.inflight, t.store.queue.length]).toEqual([undefined, 0]);
+  });
+});
+
+describe("limits", () => {
+  it("rate limit: bursts of twice max_frames_per_second; an excess CALL gets a CALLERROR, refilled over time", async () => {
+    const t = setup({ config: config({ max_frames_per_second: 2 }) });
+    for (let i = 0; i < 5; i++) await t.relay.fromChargePoint(`[2,"h${i}","Heartbeat",{}]`);
+    expect(t.on("ocpp/cp/CP1").map((m) => m.UniqueId)).toEqual(["h0", "h1", "h2", "h3"]);
+    expect(t.sent).toEqual([[4, "h4", "GenericError", "rate limit exceeded: at most 2 frames per second", {}]]);
+    t.clock.now += 500;
+    await t.relay.fromChargePoint('[2,"h5","Heartbeat",{}]');
+    expect(t.on("ocpp/cp/CP1").map((m) => m.UniqueId)).toContain("h5");
+    expect(t.closed).toEqual([]);
+  });
+
+  it("rate limit: an excess frame that is not a CALL closes the connection (1008)", async () => {
+    const t = setup({ config: config({ max_frames_per_second: 1 }) });
+    await t.relay.fromChargePoint('[3,"x",{}]');
+    await t.relay.fromChargePoint('[3,"y",{}]');
+    await t.relay.fromChargePoint('[3,"z",{}]');
+    expect(t.closed).toEqual([{ code: 1008, reason: "rate_limited", text: "rate limit exceeded: at most 1 frames per second" }]);
+  });
+
+  it("rate limit 0 turns it off", async () => {
+    const t = setup({ config: config({ max_frames_per_second: 0 }) });
+    for (let i = 0; i < 100; i++) await t.relay.fromChargePoint(`[2,"h${i}","Heartbeat",{}]`);
+    expect(t.on("ocpp/cp/CP1")).toHaveLength(100);
+  });
+
+  it("a reply the gateway can neither publish nor keep is counted as dropped", async () => {
+    const t = setup({ publishFails: true });
+    await t.relay.fromChargePoint('[3,"r",{}]');
+    expect(t.state.dropped).toBe(1);
   });
 });

@@ -41,10 +41,13 @@ async function describe(env: Env, client: RegisteredClient) {
     inflight_max: 1,
     mqueue_len: stats.mqueue_len,
     mqueue_max: config.dnstream.max_mqueue_len,
+    outbox_len: stats.outbox_len,
+    outbox_max: config.upstream.outbox_max_len,
     recv_msg: stats.recv_msg,
     send_msg: stats.send_msg,
     malformed_msg: stats.malformed,
     invalid_msg: stats.invalid,
+    dropped_msg: stats.dropped,
   };
 }
 

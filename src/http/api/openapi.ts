@@ -75,8 +75,11 @@ export function openApiDocument(): object {
             mqueue_max: { type: "integer" },
             recv_msg: { type: "integer" },
             send_msg: { type: "integer" },
+            outbox_len: { type: "integer", description: "upstream messages waiting for the broker" },
+            outbox_max: { type: "integer" },
             malformed_msg: { type: "integer" },
             invalid_msg: { type: "integer" },
+            dropped_msg: { type: "integer", description: "messages neither published nor kept (outbox full)" },
           },
         },
         Error: {
@@ -137,6 +140,21 @@ export function openApiDocument(): object {
           responses: { "200": { description: "changed", content: json(ref("User")) }, "400": error("invalid"), "404": error("not found"), ...common },
         },
         delete: { summary: "Remove a user", responses: { "204": { description: "removed" }, "404": error("not found"), ...common } },
+      },
+      "/gateways/ocpp/broker": {
+        get: {
+          summary: "State of the broker links",
+          responses: {
+            "200": {
+              description: "every link: state (idle, connecting, connected, waiting), client id, counters, last error",
+              content: json({ type: "object", properties: { url: { type: ["string", "null"] }, links: { type: "array", items: { type: "object" } } } }),
+            },
+            ...common,
+          },
+        },
+      },
+      "/gateways/ocpp/broker/restart": {
+        post: { summary: "Drop and re-open every broker link's connection", responses: { "204": { description: "restarting" }, ...common } },
       },
       "/gateways/ocpp/clients": {
         get: {

@@ -56,7 +56,7 @@ export interface FakeRelayOptions {
 export function fakeRelay(options: FakeRelayOptions = {}) {
   const sent: unknown[] = [];
   const published: { topic: string; message: Record<string, unknown> }[] = [];
-  const closed: { code: number; reason: string }[] = [];
+  const closed: { code: number; reason: string; text: string }[] = [];
   const store = options.store ?? new MemoryCallStore();
   const clock = { now: 1_700_000_000_000 };
   let connected = options.connected ?? true;
@@ -70,11 +70,12 @@ export function fakeRelay(options: FakeRelayOptions = {}) {
         return true;
       },
       publish: async (topic, payload) => {
-        if (options.publishFails) throw new Error("link down");
+        if (options.publishFails) return "refused";
         published.push({ topic, message: JSON.parse(payload) as Record<string, unknown> });
+        return "sent";
       },
-      closeChargePoint: async (code, reason) => {
-        closed.push({ code, reason });
+      closeChargePoint: async (code, reason, text) => {
+        closed.push({ code, reason, text });
         connected = false;
       },
       isConnected: () => connected,

@@ -1,0 +1,34 @@
+/**
+ * `GET /gateways/ocpp/broker`: the state of every BrokerLink (connected, waiting, the last error — a broker that
+ * refuses the gateway's credentials shows here, and is retried once a minute, not in a loop).
+ * `POST /gateways/ocpp/broker/restart`: drops and re-opens every link's connection.
+ */
+import { Hono } from "hono";
+import { errorMessage } from "../../log";
+import { brokerLinkShards } from "../../objects/config-store";
+import { brokerLinkName } from "../../objects/links";
+
+function links(env: Env) {
+  return Array.from({ length: brokerLinkShards(env) }, (_, shard) => ({
+    shard,
+    stub: env.BROKER_LINK.get(env.BROKER_LINK.idFromName(brokerLinkName(shard))),
+  }));
+}
+
+export const brokerApi = new Hono<{ Bindings: Env }>()
+  .get("/", async (c) => {
+    const data = await Promise.all(
+      links(c.env).map(async ({ shard, stub }) => {
+        try {
+          return { ...(await stub.status()), shard };
+        } catch (e) {
+          return { shard, state: "unknown", lastError: { at: Date.now(), message: errorMessage(e) } };
+        }
+      }),
+    );
+    return c.json({ url: c.env.MQTT_URL || null, links: data });
+  })
+  .post("/restart", async (c) => {
+    await Promise.all(links(c.env).map(({ shard, stub }) => stub.restart(shard).catch(() => undefined)));
+    return c.body(null, 204);
+  });

@@ -1,0 +1,86 @@
+/**
+ * The objects a ChargePoint object talks to: its BrokerLink shard (publishing, attach/detach) and the client
+ * registry. Failures are logged here and never thrown into the charge point's handling.
+ */
+import { errorMessage, log } from "../log";
+import type { UpstreamLink } from "../session/outbox";
+import type { SocketAttachment } from "./attachment";
+import { clientInfo } from "./attachment";
+import { REGISTRY_NAME } from "./client-registry";
+import { brokerLinkFor } from "./links";
+
+export class Neighbours {
+  constructor(
+    private readonly env: Env,
+    private readonly cid: string,
+  ) {}
+
+  private link() {
+    return brokerLinkFor(this.env, this.cid);
+  }
+
+  private registry() {
+    return this.env.REGISTRY.get(this.env.REGISTRY.idFromName(REGISTRY_NAME));
+  }
+
+  /** The broker link as the outbox sees it. */
+  upstream(): UpstreamLink {
+    return {
+      publish: (topic, payload, retain) => {
+        const { shard, stub } = this.link();
+        return stub.publish(shard, topic, payload, retain);
+      },
+      isReady: async () => {
+        const { stub } = this.link();
+        try {
+          return await stub.isReady();
+        } catch {
+          return false;
+        }
+      },
+    };
+  }
+
+  /** Normally one RPC; on a link's first connection it waits (bounded) until commands can reach the charge point. */
+  async attach(): Promise<void> {
+    const { shard, stub } = this.link();
+    try {
+      if (!(await stub.attach(shard, this.cid))) log("warn", "link_not_ready_at_connect", { cid: this.cid, shard });
+    } catch (e) {
+      log("error", "link_attach_failed", { cid: this.cid, error: errorMessage(e) });
+    }
+  }
+
+  async detach(): Promise<void> {
+    const { shard, stub } = this.link();
+    try {
+      await stub.detach(shard, this.cid);
+    } catch (e) {
+      log("error", "link_detach_failed", { cid: this.cid, error: errorMessage(e) });
+    }
+  }
+
+  async register(a: SocketAttachment): Promise<void> {
+    const info = clientInfo(a);
+    try {
+      await this.registry().register({
+        clientid: a.cid,
+        username: info.username ?? null,
+        proto_ver: info.protoVer,
+        ip_address: info.ipaddress ?? null,
+        connected_at: a.connectedAt,
+        conn_id: a.connId,
+      });
+    } catch (e) {
+      log("error", "registry_register_failed", { cid: a.cid, error: errorMessage(e) });
+    }
+  }
+
+  async unregister(a: SocketAttachment): Promise<void> {
+    try {
+      await this.registry().unregister(a.cid, a.connId);
+    } catch (e) {
+      log("error", "registry_unregister_failed", { cid: a.cid, error: errorMessage(e) });
+    }
+  }
+}

@@ -1,0 +1,118 @@
+// Processes the end-to-end tests run: the gateway exactly as `npm start` starts it, and Debian's mosquitto.
+import { spawn, type ChildProcess } from "node:child_process";
+import { writeFile } from "node:fs/promises";
+import net from "node:net";
+import { join } from "node:path";
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0));
+    });
+  });
+}
+
+export async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, "127.0.0.1", () => {
+        socket.end();
+        resolve(true);
+      });
+      socket.on("error", () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
+}
+
+export function exited(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once("exit", (code) => resolve(code)));
+}
+
+export interface Mosquitto {
+  readonly tcpPort: number;
+  readonly wsPort: number;
+  stop(): Promise<void>;
+}
+
+export async function startMosquitto(dir: string): Promise<Mosquitto> {
+  const tcpPort = await freePort();
+  const wsPort = await freePort();
+  const conf = join(dir, `mosquitto-${tcpPort}.conf`);
+  await writeFile(
+    conf,
+    [
+      "persistence false",
+      "allow_anonymous true",
+      `listener ${tcpPort} 127.0.0.1`,
+      "socket_domain ipv4",
+      `listener ${wsPort} 127.0.0.1`,
+      "socket_domain ipv4",
+      "protocol websockets",
+      "",
+    ].join("\n"),
+  );
+  const child = spawn("mosquitto", ["-c", conf], { stdio: ["ignore", "ignore", "pipe"] });
+  child.on("error", (e) => console.error(`mosquitto: ${e.message} (install it: apt-get install mosquitto)`));
+  await waitForPort(tcpPort, 10_000);
+  await waitForPort(wsPort, 10_000);
+  return {
+    tcpPort,
+    wsPort,
+    async stop() {
+      child.kill("SIGTERM");
+      await exited(child);
+    },
+  };
+}
+
+export interface GatewayProcess {
+  readonly port: number;
+  output(): string;
+  /** SIGTERM; resolves with the exit code, or "hung" if it did not stop within 15 s. */
+  stop(): Promise<number | null | "hung">;
+}
+
+/** Runs `node scripts/start.mjs` (what `npm start` runs) and waits until it says it is ready. */
+export async function startGateway(env: NodeJS.ProcessEnv, port: number): Promise<GatewayProcess> {
+  const gateway = spawn(process.execPath, ["scripts/start.mjs"], { env: { ...env, PORT: String(port) }, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const ready = new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      if (output.includes("gateway is ready")) resolve();
+    };
+    gateway.stdout?.on("data", onData);
+    gateway.stderr?.on("data", onData);
+    gateway.once("exit", (code) => reject(new Error(`npm start exited (${code}) before it was ready:\n${output}`)));
+    timer = setTimeout(() => reject(new Error(`npm start not ready after 120 s:\n${output}`)), 120_000);
+  });
+  try {
+    await ready;
+  } catch (error) {
+    gateway.kill("SIGTERM");
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+  return {
+    port,
+    output: () => output,
+    async stop() {
+      gateway.kill("SIGTERM");
+      let hangTimer: ReturnType<typeof setTimeout> | undefined;
+      const code = await Promise.race([exited(gateway), new Promise<"hung">((r) => (hangTimer = setTimeout(() => r("hung"), 15_000)))]);
+      clearTimeout(hangTimer);
+      if (code === "hung") gateway.kill("SIGKILL");
+      return code;
+    },
+  };
+}

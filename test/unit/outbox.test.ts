@@ -1,0 +1,109 @@
+import { describe, expect, it } from "vitest";
+import { Outbox, retryDelay, type OutboxMessage, type OutboxStore, type UpstreamLink } from "../../src/session/outbox";
+
+class MemoryOutboxStore implements OutboxStore {
+  rows: { seq: number; message: OutboxMessage }[] = [];
+  retryState: { at: number; attempts: number } | undefined;
+  private seq = 0;
+  async length() {
+    return this.rows.length;
+  }
+  async append(message: OutboxMessage) {
+    this.rows.push({ seq: ++this.seq, message });
+  }
+  async head() {
+    return this.rows[0];
+  }
+  async remove(seq: number) {
+    this.rows = this.rows.filter((r) => r.seq !== seq);
+  }
+  async retry() {
+    return this.retryState;
+  }
+  async setRetry(retry: { at: number; attempts: number } | undefined) {
+    this.retryState = retry;
+  }
+}
+
+/** A broker link that can be cut; records what it published. */
+class FakeLink implements UpstreamLink {
+  up = true;
+  published: string[] = [];
+  async publish(topic: string, payload: string) {
+    if (!this.up) throw new Error("link down");
+    this.published.push(`${topic} ${payload}`);
+  }
+  async isReady() {
+    return this.up;
+  }
+}
+
+function setup(maxLength = 3) {
+  const store = new MemoryOutboxStore();
+  const link = new FakeLink();
+  const clock = { now: 1_000 };
+  const outbox = new Outbox(store, link, { maxLength }, () => clock.now);
+  return { store, link, clock, outbox };
+}
+
+describe("outbox", () => {
+  it("publishes directly while the broker confirms, keeping nothing", async () => {
+    const t = setup();
+    expect(await t.outbox.publish("t", "1")).toBe("sent");
+    expect(t.store.rows).toEqual([]);
+    expect(t.link.published).toEqual(["t 1"]);
+  });
+
+  it("keeps what the broker does not confirm, and everything after it, then publishes all in order", async () => {
+    const t = setup(10);
+    await t.outbox.publish("t", "1");
+    t.link.up = false;
+    expect(await t.outbox.publish("t", "2")).toBe("queued");
+    expect(t.store.retryState).toEqual({ at: 1_000 + retryDelay(0), attempts: 0 });
+    t.link.up = true;
+    // Even with the link back, a new message goes behind the kept ones (and catches them up).
+    expect(await t.outbox.publish("t", "3")).toBe("queued");
+    expect(t.link.published).toEqual(["t 1", "t 2", "t 3"]);
+    expect(t.store.rows).toEqual([]);
+    expect(t.store.retryState).toBeUndefined();
+  });
+
+  it("retries when due, stopping at the first failure and counting attempts", async () => {
+    const t = setup(10);
+    t.link.up = false;
+    for (const n of ["a", "b", "c"]) await t.outbox.publish("t", n);
+    t.clock.now += 1_999;
+    expect(await t.outbox.retryIfDue()).toBe(0);
+    t.clock.now += 1;
+    expect(await t.outbox.retryIfDue()).toBe(0);
+    expect(t.store.retryState).toEqual({ at: t.clock.now + 2_000, attempts: 1 });
+    t.link.up = true;
+    t.clock.now += 2_000;
+    expect(await t.outbox.retryIfDue()).toBe(3);
+    expect(t.link.published).toEqual(["t a", "t b", "t c"]);
+  });
+
+  it("refuses when full, and when turned off", async () => {
+    const t = setup(2);
+    t.link.up = false;
+    expect([await t.outbox.publish("t", "1"), await t.outbox.publish("t", "2"), await t.outbox.publish("t", "3")]).toEqual([
+      "queued",
+      "queued",
+      "refused",
+    ]);
+    const off = setup(0);
+    off.link.up = false;
+    expect(await off.outbox.publish("t", "1")).toBe("refused");
+  });
+
+  it("keeps the retain flag", async () => {
+    const t = setup();
+    t.link.up = false;
+    await t.outbox.publish("events", "e", true);
+    expect(t.store.rows[0]?.message).toMatchObject({ topic: "events", payload: "e", retain: true });
+  });
+
+  it("backs off after a minute of failures", () => {
+    expect([retryDelay(0), retryDelay(29), retryDelay(30), retryDelay(500)]).toEqual([2_000, 2_000, 30_000, 30_000]);
+  });
+});
