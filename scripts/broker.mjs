@@ -41,7 +41,9 @@ export async function startBroker(options = {}) {
   }
   aedes.on("clientError", (client, error) => options.log?.(`mqtt client ${client?.id} error: ${error.message}`));
 
-  const tcp = net.createServer(aedes.handle);
+  // MQTT packets are small and latency-bound: without TCP_NODELAY, Nagle's algorithm and delayed ACKs hold each
+  // PUBLISH/PUBACK for up to 40 ms.
+  const tcp = net.createServer({ noDelay: true }, aedes.handle);
   const web = http.createServer((_req, res) => {
     res.writeHead(426, { "content-type": "text/plain" });
     res.end("MQTT over WebSocket: connect to /mqtt with subprotocol mqtt\n");

@@ -27,8 +27,21 @@ function isIdActionPair(v: unknown): boolean {
   return Array.isArray(v) && v.length === 2 && typeof v[0] === "string" && typeof v[1] === "string";
 }
 
+/**
+ * Deserialized attachments, per socket, for this instance's lifetime (a hibernated object starts empty and reads
+ * each once). The attachment stays the durable copy: every change is written through.
+ */
+const cache = new WeakMap<WebSocket, SocketAttachment>();
+
 export function readAttachment(ws: WebSocket): SocketAttachment | undefined {
-  const a: unknown = ws.deserializeAttachment();
+  const cached = cache.get(ws);
+  if (cached !== undefined) return cached;
+  const parsed = parseAttachment(ws.deserializeAttachment());
+  if (parsed !== undefined) cache.set(ws, parsed);
+  return parsed;
+}
+
+function parseAttachment(a: unknown): SocketAttachment | undefined {
   if (typeof a !== "object" || a === null) return undefined;
   const r = a as Record<string, unknown>;
   if (r.v !== 1 || typeof r.connId !== "string" || typeof r.cid !== "string" || typeof r.protocol !== "string") {
@@ -46,6 +59,7 @@ export function readAttachment(ws: WebSocket): SocketAttachment | undefined {
 
 export function writeAttachment(ws: WebSocket, attachment: SocketAttachment): void {
   ws.serializeAttachment(attachment);
+  cache.set(ws, attachment);
 }
 
 /**
@@ -53,8 +67,7 @@ export function writeAttachment(ws: WebSocket, attachment: SocketAttachment): vo
  * reason, which must not be lost).
  */
 export function saveState(ws: WebSocket, attachment: SocketAttachment): void {
-  const latest = readAttachment(ws);
-  if (latest === undefined || latest.closing !== undefined || ws.readyState !== WebSocket.OPEN) return;
+  if (attachment.closing !== undefined || ws.readyState !== WebSocket.OPEN) return;
   writeAttachment(ws, attachment);
 }
 

@@ -5,8 +5,8 @@
  *  - subscribes to the downstream filter (`ocpp/cs/+` by default) with a fixed client id per shard and a
  *    persistent session (clean session off), so commands published while it reconnects are delivered after;
  *  - hands each downstream message of its own shard to the charge point's object, in order per charge point;
- *  - reconnects with exponential backoff and jitter, and an alarm brings it back after an eviction or redeploy
- *    while any charge point is attached.
+ *  - reconnects with exponential backoff and jitter, and, once used, an alarm brings it back after an eviction
+ *    or redeploy.
  */
 import { DurableObject } from "cloudflare:workers";
 import { errorMessage, log } from "../log";
@@ -26,7 +26,8 @@ const WATCHDOG_MS = 30_000;
 const AUTH_RETRY_MS = 60_000;
 
 const SHARD_KEY = "shard";
-const ATTACHED_PREFIX = "cp:";
+/** Set on first use: from then on the watchdog keeps the link connected, across evictions and redeploys. */
+const KEEP_CONNECTED_KEY = "keep-connected";
 
 export class LinkUnavailableError extends Error {
   override readonly name = "LinkUnavailableError";
@@ -36,6 +37,7 @@ export interface LinkStatus {
   readonly shard: number;
   readonly state: "idle" | "connecting" | "connected" | "waiting";
   readonly clientId: string;
+  /** Charge points attached since this instance started. */
   readonly attached: number;
   readonly connects: number;
   readonly published: number;
@@ -51,6 +53,9 @@ interface Waiter {
 
 export class BrokerLink extends DurableObject<Env> {
   private shard = -1;
+  private keepConnected = false;
+  /** Charge points attached to this instance (for the status; not needed for correctness). */
+  private readonly attached = new Set<string>();
   private state: LinkStatus["state"] = "idle";
   private session: MqttSession | undefined;
   private socket: WebSocket | undefined;
@@ -61,6 +66,7 @@ export class BrokerLink extends DurableObject<Env> {
   /** Downstream templates subscribed on the current connection: the configuration's, and earlier ones. */
   private readonly routes = new Map<string, { mountpoint: string; template: string }>();
   private lastError: { at: number; message: string } | undefined;
+  private watchdogArmed = false;
   /** The broker refused our credentials: nothing will change before the slow retry, so publishes fail at once. */
   private authRefused = false;
   private readonly stats = { connects: 0, published: 0, delivered: 0, dropped: 0 };
@@ -69,18 +75,25 @@ export class BrokerLink extends DurableObject<Env> {
     super(ctx, env);
     void ctx.blockConcurrencyWhile(async () => {
       this.shard = (await ctx.storage.get<number>(SHARD_KEY)) ?? -1;
+      this.keepConnected = (await ctx.storage.get<boolean>(KEEP_CONNECTED_KEY)) === true;
     });
   }
 
   /**
-   * A charge point connected on this shard: keep the link up while any is attached. Resolves once the downstream
-   * subscription is live (or after READY_WAIT_MS), so commands published right after a charge point connected
-   * are not published to a broker that has no subscriber for them yet. Reports whether the link is up.
+   * A charge point connected on this shard. From the first one on, the link stays connected (its watchdog alarm
+   * brings it back after an eviction or redeploy), without a storage write per connect: this object is shared by
+   * every charge point of the shard. Resolves once the downstream subscription is live (or after READY_WAIT_MS),
+   * so commands published right after a charge point connected do not meet a broker with no subscriber for them.
+   * Reports whether the link is up.
    */
   async attach(shard: number, cid: string): Promise<boolean> {
     await this.adoptShard(shard);
-    await this.ctx.storage.put(ATTACHED_PREFIX + cid, Date.now());
-    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
+    this.attached.add(cid);
+    if (!this.keepConnected) {
+      this.keepConnected = true;
+      await this.ctx.storage.put(KEEP_CONNECTED_KEY, true);
+    }
+    this.armWatchdog();
     if (this.state === "waiting") return false;
     try {
       await this.whenReady();
@@ -92,7 +105,14 @@ export class BrokerLink extends DurableObject<Env> {
 
   async detach(shard: number, cid: string): Promise<void> {
     await this.adoptShard(shard);
-    await this.ctx.storage.delete(ATTACHED_PREFIX + cid);
+    this.attached.delete(cid);
+  }
+
+  /** The watchdog alarm, set once per instance rather than checked on every attach. */
+  private armWatchdog(): void {
+    if (this.watchdogArmed) return;
+    this.watchdogArmed = true;
+    void this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
   }
 
   /** Publishes with QoS 1 and resolves once the broker acknowledged (PUBACK). */
@@ -136,26 +156,22 @@ export class BrokerLink extends DurableObject<Env> {
   }
 
   async status(): Promise<LinkStatus> {
-    const attached = (await this.ctx.storage.list({ prefix: ATTACHED_PREFIX })).size;
     return {
       shard: this.shard,
       state: this.state,
       clientId: this.clientId(),
-      attached,
+      attached: this.attached.size,
       ...this.stats,
       ...(this.lastError === undefined ? {} : { lastError: this.lastError }),
     };
   }
 
-  /** Watchdog: reconnects after an eviction or redeploy while charge points are attached. */
+  /** Watchdog: reconnects after an eviction or redeploy once the link has been used. */
   override async alarm(): Promise<void> {
-    const attached = await this.ctx.storage.list({ prefix: ATTACHED_PREFIX, limit: 1 });
-    if (attached.size === 0) {
-      log("info", "link_idle", { shard: this.shard });
-      return;
-    }
+    this.watchdogArmed = false;
+    if (!this.keepConnected) return;
     this.ensureConnecting();
-    await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
+    this.armWatchdog();
   }
 
   private async adoptShard(shard: number): Promise<void> {

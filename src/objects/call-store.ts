@@ -18,6 +18,9 @@ interface QueueRow extends Record<string, SqlStorageValue> {
 }
 
 export class SqlCallStore implements CallStore {
+  /** The outstanding call as last read or written (null: not read yet in this instance). */
+  private inflight: InflightCall | undefined | null = null;
+
   constructor(private readonly storage: DurableObjectStorage) {
     storage.sql.exec(
       `CREATE TABLE IF NOT EXISTS dn_queue (
@@ -31,12 +34,14 @@ export class SqlCallStore implements CallStore {
   }
 
   async getInflight(): Promise<InflightCall | undefined> {
-    return this.storage.get<InflightCall>(INFLIGHT_KEY);
+    if (this.inflight === null) this.inflight = await this.storage.get<InflightCall>(INFLIGHT_KEY);
+    return this.inflight;
   }
 
   async setInflight(call: InflightCall | undefined): Promise<void> {
     if (call === undefined) await this.storage.delete(INFLIGHT_KEY);
     else await this.storage.put(INFLIGHT_KEY, call);
+    this.inflight = call;
   }
 
   async queueLength(): Promise<number> {

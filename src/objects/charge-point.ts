@@ -66,6 +66,8 @@ export class ChargePoint extends DurableObject<Env> {
   private readonly outboxStore: SqlOutboxStore;
   /** Cached time of the scheduled alarm (null: none), to avoid a storage write per frame. */
   private alarmAt: number | null | undefined;
+  /** This object's stubs for its link and the registry (kept: they are used for every message). */
+  private neighboursFor: Neighbours | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -107,10 +109,10 @@ export class ChargePoint extends DurableObject<Env> {
       };
       writeAttachment(server, attachment);
       await this.ctx.storage.put(CONNECTION_KEY, this.stored);
-      await this.ctx.storage.delete(SESSION_EXPIRY_KEY);
+      if ((await this.ctx.storage.get(SESSION_EXPIRY_KEY)) !== undefined) await this.ctx.storage.delete(SESSION_EXPIRY_KEY);
       log("info", "client_connected", { cid: connect.cid, connId: this.stored.connId, protocol: connect.protocol, ip: connect.ip });
 
-      const neighbours = new Neighbours(this.env, connect.cid);
+      const neighbours = this.neighbours(connect.cid);
       await neighbours.attach();
       await neighbours.register(attachment);
       const relay = this.relay(await this.connection(connect.cid), attachment);
@@ -303,7 +305,7 @@ export class ChargePoint extends DurableObject<Env> {
     await this.relay(connection, attachment).abandonInflight();
     await this.ctx.storage.put(SESSION_EXPIRY_KEY, now + durationMs(connection.config.dnstream.session_expiry_interval));
     await this.scheduleAlarm();
-    const neighbours = new Neighbours(this.env, attachment.cid);
+    const neighbours = this.neighbours(attachment.cid);
     await neighbours.unregister(attachment);
     await neighbours.detach();
   }
@@ -330,8 +332,13 @@ export class ChargePoint extends DurableObject<Env> {
     return { cid, protocol: OCPP16, config: await loadGatewayConfig(this.env) };
   }
 
+  private neighbours(cid: string): Neighbours {
+    if (this.neighboursFor?.cid !== cid) this.neighboursFor = new Neighbours(this.env, cid);
+    return this.neighboursFor;
+  }
+
   private outbox(cid: string, config: GatewayConfig): Outbox {
-    return new Outbox(this.outboxStore, new Neighbours(this.env, cid).upstream(), { maxLength: config.upstream.outbox_max_len }, Date.now);
+    return new Outbox(this.outboxStore, this.neighbours(cid).upstream(), { maxLength: config.upstream.outbox_max_len }, Date.now);
   }
 
   private relay(connection: Connection, state: ConnectionState): ChargePointRelay {

@@ -6,7 +6,13 @@ export function brokerLinkName(shard: number): string {
   return `link-${shard}`;
 }
 
-export function brokerLinkFor(env: Env, cid: string) {
+export type LinkStub = ReturnType<Env["BROKER_LINK"]["get"]>;
+
+/**
+ * The charge point's link shard and a stub for it. A stub belongs to the object that made it (workerd refuses
+ * I/O through another object's stub), so callers keep it per object, not per module.
+ */
+export function brokerLinkFor(env: Env, cid: string): { shard: number; stub: LinkStub } {
   const shard = shardOf(cid, brokerLinkShards(env));
   return { shard, stub: env.BROKER_LINK.get(env.BROKER_LINK.idFromName(brokerLinkName(shard))) };
 }

@@ -10,13 +10,17 @@ import { REGISTRY_NAME } from "./client-registry";
 import { brokerLinkFor } from "./links";
 
 export class Neighbours {
+  private linkStub: ReturnType<typeof brokerLinkFor> | undefined;
+
   constructor(
     private readonly env: Env,
-    private readonly cid: string,
+    readonly cid: string,
   ) {}
 
+  /** Made once per object and charge point: idFromName hashes the name, and publishing runs for every message. */
   private link() {
-    return brokerLinkFor(this.env, this.cid);
+    this.linkStub ??= brokerLinkFor(this.env, this.cid);
+    return this.linkStub;
   }
 
   private registry() {

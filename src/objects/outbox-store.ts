@@ -12,6 +12,10 @@ interface Row extends Record<string, SqlStorageValue> {
 }
 
 export class SqlOutboxStore implements OutboxStore {
+  /** Read once per instance, then kept in step with every change (the common case, empty, costs no query). */
+  private count: number | undefined;
+  private retryState: { at: number; attempts: number } | undefined | null = null;
+
   constructor(private readonly storage: DurableObjectStorage) {
     storage.sql.exec(
       `CREATE TABLE IF NOT EXISTS outbox (
@@ -25,7 +29,8 @@ export class SqlOutboxStore implements OutboxStore {
   }
 
   async length(): Promise<number> {
-    return this.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n;
+    this.count ??= this.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n;
+    return this.count;
   }
 
   async append(message: OutboxMessage): Promise<void> {
@@ -36,6 +41,7 @@ export class SqlOutboxStore implements OutboxStore {
       message.retain ? 1 : 0,
       message.queuedAt,
     );
+    this.count = (await this.length()) + 1;
   }
 
   async head(): Promise<{ seq: number; message: OutboxMessage } | undefined> {
@@ -45,15 +51,21 @@ export class SqlOutboxStore implements OutboxStore {
   }
 
   async remove(seq: number): Promise<void> {
-    this.storage.sql.exec("DELETE FROM outbox WHERE seq = ?", seq);
+    const removed = this.storage.sql.exec("DELETE FROM outbox WHERE seq = ?", seq).rowsWritten;
+    if (this.count !== undefined) this.count = Math.max(0, this.count - removed);
   }
 
-  retry(): Promise<{ at: number; attempts: number } | undefined> {
-    return this.storage.get<{ at: number; attempts: number }>(RETRY_KEY);
+  async retry(): Promise<{ at: number; attempts: number } | undefined> {
+    if (this.retryState === null) this.retryState = await this.storage.get<{ at: number; attempts: number }>(RETRY_KEY);
+    return this.retryState;
   }
 
   async setRetry(retry: { at: number; attempts: number } | undefined): Promise<void> {
-    if (retry === undefined) await this.storage.delete(RETRY_KEY);
-    else await this.storage.put(RETRY_KEY, retry);
+    if (retry === undefined) {
+      if (this.retryState !== undefined) await this.storage.delete(RETRY_KEY);
+    } else {
+      await this.storage.put(RETRY_KEY, retry);
+    }
+    this.retryState = retry;
   }
 }

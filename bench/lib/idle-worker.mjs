@@ -1,0 +1,43 @@
+// Opens idle charge point connections as fast as the gateway accepts them (bounded concurrency), holds them,
+// and closes them when told. Reports when each finished opening.
+import { parentPort, workerData } from "node:worker_threads";
+import WebSocket from "ws";
+
+const { url, cids, concurrency } = workerData;
+const sockets = [];
+let failed = 0;
+let next = 0;
+
+async function opener() {
+  while (next < cids.length) {
+    const cid = cids[next++];
+    await new Promise((resolve) => {
+      const ws = new WebSocket(`${url}/${encodeURIComponent(cid)}`, ["ocpp1.6"], { perMessageDeflate: false });
+      ws.once("open", () => {
+        sockets.push(ws);
+        resolve();
+      });
+      ws.once("error", () => {
+        failed++;
+        resolve();
+      });
+    });
+  }
+}
+
+const started = performance.now();
+await Promise.all(Array.from({ length: concurrency }, opener));
+parentPort.postMessage({ type: "open", opened: sockets.length, failed, ms: performance.now() - started });
+parentPort.once("message", async () => {
+  await Promise.all(
+    sockets.map(
+      (ws) =>
+        new Promise((resolve) => {
+          ws.once("close", resolve);
+          ws.close(1000);
+          setTimeout(resolve, 5000);
+        }),
+    ),
+  );
+  parentPort.postMessage({ type: "closed" });
+});

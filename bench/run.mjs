@@ -1,0 +1,352 @@
+#!/usr/bin/env node
+// `npm run bench`: throughput, latency, connections and cost of the gateway, against a baseline relay measured in
+// the same run (A B A B). Everything runs on this machine: the embedded broker (its own process), the gateway as
+// `npm start` runs it (wrangler dev → workerd), the baseline (bench/baseline, wrangler dev), a CSMS on MQTT.js that
+// answers every call, and simulated charge points on raw `ws` spread over worker threads.
+// Options: --charge-points 50 --seconds 10 --mix Heartbeat=6,StatusNotification=1,MeterValues=3 --window 1
+//          --rounds 2 --loads 0.25,0.5,0.75,1 --idle 1000,10000 --threads 2 --smoke --out bench-results
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { Worker } from "node:worker_threads";
+import { costModel } from "./lib/cost.mjs";
+import { freePort, machine, OFFLINE, ROOT as root, spawnGroup, usage, waitForHttp, workerdPids } from "./lib/processes.mjs";
+import { latencyChart } from "./lib/svg.mjs";
+
+const { values: opt } = parseArgs({
+  options: {
+    "charge-points": { type: "string", default: "50" },
+    seconds: { type: "string", default: "10" },
+    mix: { type: "string", default: "Heartbeat=6,StatusNotification=1,MeterValues=3" },
+    window: { type: "string", default: "1" },
+    rounds: { type: "string", default: "2" },
+    loads: { type: "string", default: "0.25,0.5,0.75,1" },
+    idle: { type: "string", default: "1000,10000" },
+    threads: { type: "string", default: "2" },
+    smoke: { type: "boolean", default: false },
+    out: { type: "string", default: "bench-results" },
+  },
+});
+if (opt.smoke) Object.assign(opt, { "charge-points": "10", seconds: "3", rounds: "1", loads: "0.5,1", idle: "200" });
+const cps = Number(opt["charge-points"]);
+const seconds = Number(opt.seconds);
+const rounds = Number(opt.rounds);
+const threads = Math.max(1, Number(opt.threads));
+const win = Number(opt.window);
+const mix = Object.fromEntries(opt.mix.split(",").map((kv) => [kv.split("=")[0], Number(kv.split("=")[1])]));
+const loads = opt.loads.split(",").map(Number);
+const idleCounts = opt.idle.split(",").filter(Boolean).map(Number);
+
+const say = (line) => process.stdout.write(`[bench] ${line}\n`);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const percentile = (sorted, p) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] / 1000);
+
+function split(list, parts) {
+  return Array.from({ length: parts }, (_, i) => list.filter((_, k) => k % parts === i)).filter((l) => l.length > 0);
+}
+
+function waitFor(worker, type) {
+  return new Promise((resolve, reject) => {
+    const onMessage = (m) => {
+      if (m.type === type) {
+        worker.off("message", onMessage);
+        resolve(m);
+      }
+    };
+    worker.on("message", onMessage);
+    worker.once("error", reject);
+  });
+}
+
+/** Closed loop (ratePerCp 0) or paced load from `count` charge points for `secs` seconds. */
+async function loadPhase(target, { count, secs, ratePerCp }) {
+  const cids = Array.from({ length: count }, (_, i) => `${target.name}-cp-${i}`);
+  const workers = split(cids, threads).map(
+    (part) => new Worker(new URL("./lib/load-worker.mjs", import.meta.url), { workerData: { url: target.url, cids: part, seconds: secs, mix, window: win, ratePerCp } }),
+  );
+  await Promise.all(workers.map((w) => waitFor(w, "connected")));
+  const before = usage(target.pids());
+  const started = Date.now();
+  const deadline = started + secs * 1000;
+  const done = workers.map((w) => waitFor(w, "done"));
+  for (const w of workers) w.postMessage({ deadline });
+  const results = await Promise.all(done);
+  const after = usage(target.pids());
+  await Promise.all(workers.map((w) => w.terminate()));
+  const latencies = results.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  const completed = results.reduce((s, r) => s + r.completed, 0);
+  return {
+    target: target.name,
+    chargePoints: count,
+    seconds: secs,
+    offered: ratePerCp > 0 ? ratePerCp * count : null,
+    completed,
+    throughput: completed / secs,
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 95),
+    p99: percentile(latencies, 99),
+    errors: results.reduce((s, r) => s + r.errors, 0),
+    callErrors: results.reduce((s, r) => s + r.callErrors, 0),
+    cpuMsPerMessage: completed > 0 ? (after.cpuMs - before.cpuMs) / completed : NaN,
+  };
+}
+
+/** Opens `n` idle charge points as fast as they are accepted; resident memory per connection once settled. */
+async function idlePhase(target, n) {
+  const rssBefore = usage(target.pids()).rss;
+  const cids = Array.from({ length: n }, (_, i) => `${target.name}-idle-${n}-${i}`);
+  const workers = split(cids, threads).map(
+    (part) => new Worker(new URL("./lib/idle-worker.mjs", import.meta.url), { workerData: { url: target.url, cids: part, concurrency: Math.ceil(100 / threads) } }),
+  );
+  const opened = await Promise.all(workers.map((w) => waitFor(w, "open")));
+  const ms = Math.max(...opened.map((o) => o.ms));
+  const count = opened.reduce((s, o) => s + o.opened, 0);
+  // Let idle objects hibernate (the runtime evicts them after about 10 s) before reading memory.
+  await sleep(12_000);
+  const rssAfter = usage(target.pids()).rss;
+  const closed = workers.map((w) => waitFor(w, "closed"));
+  for (const w of workers) w.postMessage("close");
+  await Promise.all(closed);
+  await Promise.all(workers.map((w) => w.terminate()));
+  await sleep(5_000);
+  return {
+    target: target.name,
+    requested: n,
+    opened: count,
+    failed: opened.reduce((s, o) => s + o.failed, 0),
+    setupPerSecond: count / (ms / 1000),
+    rssDeltaMiB: (rssAfter - rssBefore) / 1048576,
+    rssPerChargePointKiB: (rssAfter - rssBefore) / Math.max(1, count) / 1024,
+  };
+}
+
+async function main() {
+  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+  const dir = await mkdtemp(join(tmpdir(), "ocpp-bench-"));
+  const processes = [];
+  const cleanup = async () => {
+    for (const p of processes.reverse()) await p.stop();
+    await rm(dir, { recursive: true, force: true });
+  };
+  for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => void cleanup().then(() => process.exit(130)));
+
+  try {
+    await import("../schemas/build.mjs");
+    const broker = spawnGroup(process.execPath, [join(root, "bench", "lib", "broker-process.mjs")], { cwd: root });
+    processes.push(broker);
+    await new Promise((resolve, reject) => {
+      broker.child.stdout.once("data", resolve);
+      broker.child.once("exit", (code) => reject(new Error(`the broker exited (${code}):\n${broker.output()}`)));
+    });
+    const { wsPort, tcpPort } = JSON.parse(broker.output().split("\n")[0]);
+    const mqttWs = `ws://127.0.0.1:${wsPort}/mqtt`;
+
+    const gatewayPort = await freePort();
+    const gateway = spawnGroup(process.execPath, [join(root, "scripts", "start.mjs")], {
+      cwd: root,
+      env: {
+        ...process.env,
+        PORT: String(gatewayPort),
+        MQTT_URL: mqttWs,
+        GATEWAY_STATE_DIR: join(dir, "gateway"),
+        MQTT_CLIENT_ID_PREFIX: `bench-gateway-${process.pid}`,
+        WRANGLER_LOG: "warn",
+        // Per-charge-point frame rate limit off (the load is far above what a real charger sends); idle
+        // connections may stay for the connection test.
+        GATEWAY_CONFIG: JSON.stringify({ max_frames_per_second: 0, idle_timeout: "300s" }),
+      },
+    });
+    processes.push(gateway);
+    for (let i = 0; i < 600 && !gateway.output().includes("gateway is ready"); i++) await sleep(200);
+    if (!gateway.output().includes("gateway is ready")) throw new Error(`gateway did not start:\n${gateway.output()}`);
+
+    const baselinePort = await freePort();
+    const baseline = spawnGroup(
+      process.execPath,
+      [
+        join(root, "node_modules", "wrangler", "bin", "wrangler.js"),
+        "dev",
+        "-c",
+        join(root, "bench", "baseline", "wrangler.toml"),
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        String(baselinePort),
+        "--inspector-port",
+        String(await freePort()),
+        "--var",
+        `MQTT_URL:${mqttWs}`,
+        "--var",
+        `MQTT_CLIENT_ID_PREFIX:bench-baseline-${process.pid}`,
+        "--persist-to",
+        join(dir, "baseline"),
+        "--show-interactive-dev-session=false",
+        "--log-level",
+        "warn",
+      ],
+      { cwd: root, env: { ...process.env, ...OFFLINE } },
+    );
+    processes.push(baseline);
+    await waitForHttp(`http://127.0.0.1:${baselinePort}/`, 120_000);
+
+    const csms = new Worker(new URL("./lib/csms-worker.mjs", import.meta.url), { workerData: { mqttUrl: `mqtt://127.0.0.1:${tcpPort}` } });
+    await waitFor(csms, "ready");
+
+    const targets = {
+      gateway: { name: "gateway", url: `ws://127.0.0.1:${gatewayPort}/ocpp`, pids: () => workerdPids(gateway.child.pid) },
+      baseline: { name: "baseline", url: `ws://127.0.0.1:${baselinePort}/ocpp`, pids: () => workerdPids(baseline.child.pid) },
+    };
+    say(`gateway ws://127.0.0.1:${gatewayPort}/ocpp (workerd ${targets.gateway.pids()}), baseline ws://127.0.0.1:${baselinePort}/ocpp (workerd ${targets.baseline.pids()}), broker ${mqttWs}`);
+
+    say("warm-up");
+    for (const t of Object.values(targets)) await loadPhase(t, { count: cps, secs: Math.min(3, seconds), ratePerCp: 0 });
+
+    const throughput = [];
+    for (let r = 0; r < rounds; r++) {
+      for (const t of [targets.gateway, targets.baseline]) {
+        const result = await loadPhase(t, { count: cps, secs: seconds, ratePerCp: 0 });
+        throughput.push({ round: r + 1, ...result });
+        say(`round ${r + 1} ${t.name}: ${result.throughput.toFixed(0)} round trips/s, p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, errors ${result.errors + result.callErrors}, CPU ${result.cpuMsPerMessage.toFixed(3)} ms/message`);
+      }
+    }
+    const summaryOf = (name) => {
+      const rs = throughput.filter((r) => r.target === name);
+      return {
+        throughput: median(rs.map((r) => r.throughput)),
+        p50: median(rs.map((r) => r.p50)),
+        p95: median(rs.map((r) => r.p95)),
+        p99: median(rs.map((r) => r.p99)),
+        errors: rs.reduce((s, r) => s + r.errors + r.callErrors, 0),
+        cpuMsPerMessage: median(rs.map((r) => r.cpuMsPerMessage)),
+      };
+    };
+    const gw = summaryOf("gateway");
+    const base = summaryOf("baseline");
+
+    const byLoad = [];
+    const peak = Math.min(gw.throughput, base.throughput);
+    for (const f of loads) {
+      const perCp = (f * peak) / cps;
+      for (const t of [targets.gateway, targets.baseline]) {
+        const result = await loadPhase(t, { count: cps, secs: Math.max(3, Math.round(seconds / 2)), ratePerCp: perCp });
+        byLoad.push({ fraction: f, ...result });
+        say(`load ${(f * peak).toFixed(0)}/s ${t.name}: p50 ${result.p50.toFixed(2)} p95 ${result.p95.toFixed(2)} p99 ${result.p99.toFixed(2)} ms`);
+      }
+    }
+
+    const idle = [];
+    for (const n of idleCounts) {
+      for (const t of [targets.gateway, targets.baseline]) {
+        const result = await idlePhase(t, n);
+        idle.push(result);
+        say(`${n} idle ${t.name}: ${result.opened} open (${result.failed} failed), ${result.setupPerSecond.toFixed(0)} connections/s, ${result.rssPerChargePointKiB.toFixed(1)} KiB resident per charge point`);
+      }
+    }
+
+    csms.postMessage({ type: "stop" });
+    await waitFor(csms, "stopped");
+    await csms.terminate();
+
+    const prices = JSON.parse(await readFile(join(root, "bench", "prices.json"), "utf8"));
+    const cost = costModel(prices, { cpuMsPerMessage: gw.cpuMsPerMessage });
+    const ratios = {
+      throughput: gw.throughput / base.throughput,
+      p50: gw.p50 / base.p50,
+      p95: gw.p95 / base.p95,
+      p99: gw.p99 / base.p99,
+      cpuPerMessage: gw.cpuMsPerMessage / base.cpuMsPerMessage,
+    };
+    const idleRatios = idleCounts.map((n) => {
+      const g = idle.find((r) => r.target === "gateway" && r.requested === n);
+      const b = idle.find((r) => r.target === "baseline" && r.requested === n);
+      return { n, setupRate: g.setupPerSecond / b.setupPerSecond, memoryPerChargePoint: g.rssPerChargePointKiB / b.rssPerChargePointKiB };
+    });
+    const result = {
+      when: new Date().toISOString(),
+      machine: machine(),
+      options: { chargePoints: cps, seconds, mix, window: win, rounds, loads, idle: idleCounts, threads, smoke: opt.smoke },
+      throughput,
+      summary: { gateway: gw, baseline: base, ratios, goals: { throughput: ratios.throughput >= 0.8, p99: ratios.p99 <= 1.5 } },
+      byLoad,
+      idle,
+      idleRatios,
+      cost,
+    };
+
+    await mkdir(join(root, opt.out), { recursive: true });
+    const jsonFile = join(root, opt.out, `bench-${stamp}.json`);
+    await writeFile(jsonFile, `${JSON.stringify(result, null, 2)}\n`);
+    const svg = latencyChart(
+      [
+        ...["p50", "p95", "p99"].map((p, i) => ({
+          name: `gateway ${p}`,
+          color: ["#1b9e77", "#d95f02", "#7570b3"][i],
+          points: byLoad.filter((r) => r.target === "gateway").map((r) => ({ x: r.offered, y: r[p] })),
+        })),
+        ...["p50", "p95", "p99"].map((p, i) => ({
+          name: `baseline ${p}`,
+          color: ["#1b9e77", "#d95f02", "#7570b3"][i],
+          dashed: true,
+          points: byLoad.filter((r) => r.target === "baseline").map((r) => ({ x: r.offered, y: r[p] })),
+        })),
+      ],
+      `Round-trip latency vs offered load (${cps} charge points, window ${win})`,
+    );
+    await writeFile(join(root, opt.out, "latency.svg"), svg);
+    const md = markdown(result);
+    await writeFile(join(root, opt.out, "summary.md"), md);
+    process.stdout.write(`\n${md}\n`);
+    say(`written: ${jsonFile}, ${join(opt.out, "summary.md")}, ${join(opt.out, "latency.svg")}`);
+  } finally {
+    await cleanup();
+  }
+}
+
+const f = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : "n/a");
+
+function markdown(r) {
+  const { gateway: g, baseline: b, ratios } = r.summary;
+  const lines = [
+    `## Benchmark ${r.when}`,
+    "",
+    `${r.machine.cpu}, ${r.machine.cores} cores, Node ${r.machine.node}. ${r.options.chargePoints} charge points, window ${r.options.window}, ${r.options.seconds} s per phase, ${r.options.rounds} rounds (A B A B), mix ${JSON.stringify(r.options.mix)}.`,
+    "",
+    "| figure | gateway | baseline | gateway / baseline |",
+    "|---|---:|---:|---:|",
+    `| round trips per second | ${f(g.throughput, 0)} | ${f(b.throughput, 0)} | ${f(ratios.throughput)}× ${ratios.throughput >= 0.8 ? "(goal ≥ 0.8: met)" : "(goal ≥ 0.8: NOT met)"} |`,
+    `| p50 latency, ms | ${f(g.p50)} | ${f(b.p50)} | ${f(ratios.p50)}× |`,
+    `| p95 latency, ms | ${f(g.p95)} | ${f(b.p95)} | ${f(ratios.p95)}× |`,
+    `| p99 latency, ms | ${f(g.p99)} | ${f(b.p99)} | ${f(ratios.p99)}× ${ratios.p99 <= 1.5 ? "(goal ≤ 1.5: met)" : "(goal ≤ 1.5: NOT met)"} |`,
+    `| errors | ${g.errors} | ${b.errors} | |`,
+    `| workerd CPU per round trip, ms | ${f(g.cpuMsPerMessage, 3)} | ${f(b.cpuMsPerMessage, 3)} | ${f(ratios.cpuPerMessage)}× |`,
+    "",
+    "| idle charge points | target | opened | failed | connections/s | resident KiB per charge point |",
+    "|---:|---|---:|---:|---:|---:|",
+    ...r.idle.map((i) => `| ${i.requested} | ${i.target} | ${i.opened} | ${i.failed} | ${f(i.setupPerSecond, 0)} | ${f(i.rssPerChargePointKiB, 1)} |`),
+    ...r.idleRatios.map((i) => `| ${i.n} | gateway / baseline | | | ${f(i.setupRate)}× | ${f(i.memoryPerChargePoint)}× |`),
+    "",
+    "| offered load / s | target | achieved / s | p50 ms | p95 ms | p99 ms |",
+    "|---:|---|---:|---:|---:|---:|",
+    ...r.byLoad.map((l) => `| ${f(l.offered, 0)} | ${l.target} | ${f(l.throughput, 0)} | ${f(l.p50)} | ${f(l.p95)} | ${f(l.p99)} |`),
+    "",
+    `Cost per ${r.cost.inputs.chargePoints} charge points per month (${f(r.cost.callsPerCpMonth, 0)} calls per charge point; CPU ${f(r.cost.inputs.cpuMsPerMessage, 3)} ms per message measured, plus ${r.cost.inputs.brokerRoundTripMs} ms PUBACK wait; Cloudflare list prices, allowances not subtracted):`,
+    "",
+    "| design | requests / month | duration GB-s / month | requests $ | duration $ | total $ |",
+    "|---|---:|---:|---:|---:|---:|",
+    ...[
+      ["this gateway (hibernating charge point objects, shared broker link)", r.cost.ours],
+      ["every charge point object holds its own MQTT connection", r.cost.alternative],
+    ].map(([name, c]) => `| ${name} | ${f(c.requests / 1e6, 1)} M | ${f((c.chargePointGBs + c.linkGBs) / 1e3, 1)} k | ${f(c.requestsUsd)} | ${f(c.durationUsd)} | ${f(c.totalUsd)} |`),
+  ];
+  return lines.join("\n");
+}
+
+main().catch((error) => {
+  process.stderr.write(`[bench] ${error.stack ?? error}\n`);
+  process.exit(1);
+});
