@@ -1,19 +1,8 @@
 // Unit and integration tests, run inside workerd by @cloudflare/vitest-pool-workers against the real Worker and
 // Durable Objects (wrangler.toml), with a real MQTT broker (aedes, started by test/setup/broker.global.ts).
-import net from "node:net";
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0));
-    });
-  });
-}
+import { freePort } from "./scripts/ports.mjs";
 
 // The broker's WebSocket port is fixed here so the Worker's MQTT_URL binding can name it; globalSetup binds it.
 process.env.TEST_BROKER_WS_PORT ??= String(await freePort());

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Worker } from "node:worker_threads";
 import { costModel } from "./lib/cost.mjs";
-import { freePort, machine, OFFLINE, ROOT as root, spawnGroup, usage, waitForHttp, workerdPids } from "./lib/processes.mjs";
+import { freePort, machine, OFFLINE, openFiles, ROOT as root, spawnGroup, usage, waitForHttp, workerdPids } from "./lib/processes.mjs";
 import { latencyChart } from "./lib/svg.mjs";
 
 const { values: opt } = parseArgs({
@@ -99,6 +99,7 @@ async function loadPhase(target, { count, secs, ratePerCp }) {
 /** Opens `n` idle charge points as fast as they are accepted; resident memory per connection once settled. */
 async function idlePhase(target, n) {
   const rssBefore = usage(target.pids()).rss;
+  const filesBefore = openFiles(target.pids());
   const cids = Array.from({ length: n }, (_, i) => `${target.name}-idle-${n}-${i}`);
   const workers = split(cids, threads).map(
     (part) => new Worker(new URL("./lib/idle-worker.mjs", import.meta.url), { workerData: { url: target.url, cids: part, concurrency: Math.ceil(100 / threads) } }),
@@ -106,6 +107,7 @@ async function idlePhase(target, n) {
   const opened = await Promise.all(workers.map((w) => waitFor(w, "open")));
   const ms = Math.max(...opened.map((o) => o.ms));
   const count = opened.reduce((s, o) => s + o.opened, 0);
+  const filesOpen = openFiles(target.pids());
   // Let idle objects hibernate (the runtime evicts them after about 10 s) before reading memory.
   await sleep(12_000);
   const rssAfter = usage(target.pids()).rss;
@@ -122,6 +124,9 @@ async function idlePhase(target, n) {
     setupPerSecond: count / (ms / 1000),
     rssDeltaMiB: (rssAfter - rssBefore) / 1048576,
     rssPerChargePointKiB: (rssAfter - rssBefore) / Math.max(1, count) / 1024,
+    // Local workerd keeps sockets and each object's SQLite files open: this bounds what one process can hold.
+    openFilesPerChargePoint: (filesOpen - filesBefore) / Math.max(1, count),
+    openFilesPeak: filesOpen,
   };
 }
 
@@ -295,7 +300,7 @@ async function main() {
           points: byLoad.filter((r) => r.target === "baseline").map((r) => ({ x: r.offered, y: r[p] })),
         })),
       ],
-      `Round-trip latency vs offered load (${cps} charge points, window ${win})`,
+      `Round-trip latency vs offered load: ${cps} charge points, window ${win} (solid: gateway, dashed: baseline)`,
     );
     await writeFile(join(root, opt.out, "latency.svg"), svg);
     const md = markdown(result);
@@ -325,10 +330,12 @@ function markdown(r) {
     `| errors | ${g.errors} | ${b.errors} | |`,
     `| workerd CPU per round trip, ms | ${f(g.cpuMsPerMessage, 3)} | ${f(b.cpuMsPerMessage, 3)} | ${f(ratios.cpuPerMessage)}× |`,
     "",
-    "| idle charge points | target | opened | failed | connections/s | resident KiB per charge point |",
-    "|---:|---|---:|---:|---:|---:|",
-    ...r.idle.map((i) => `| ${i.requested} | ${i.target} | ${i.opened} | ${i.failed} | ${f(i.setupPerSecond, 0)} | ${f(i.rssPerChargePointKiB, 1)} |`),
-    ...r.idleRatios.map((i) => `| ${i.n} | gateway / baseline | | | ${f(i.setupRate)}× | ${f(i.memoryPerChargePoint)}× |`),
+    `| idle charge points | target | opened | failed | connections/s | resident KiB per charge point | open files per charge point (limit ${r.machine.openFileLimit} per process) |`,
+    "|---:|---|---:|---:|---:|---:|---:|",
+    ...r.idle.map(
+      (i) => `| ${i.requested} | ${i.target} | ${i.opened} | ${i.failed} | ${f(i.setupPerSecond, 0)} | ${f(i.rssPerChargePointKiB, 1)} | ${f(i.openFilesPerChargePoint, 1)} |`,
+    ),
+    ...r.idleRatios.map((i) => `| ${i.n} | gateway / baseline | | | ${f(i.setupRate)}× | ${f(i.memoryPerChargePoint)}× | |`),
     "",
     "| offered load / s | target | achieved / s | p50 ms | p95 ms | p99 ms |",
     "|---:|---|---:|---:|---:|---:|",

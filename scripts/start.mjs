@@ -12,11 +12,11 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startBroker } from "./broker.mjs";
+import { freePort } from "./ports.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const HOST = "127.0.0.1";
@@ -46,17 +46,6 @@ function portFrom(name, fallback) {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name} must be a port number, got '${raw}'`);
   return n;
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, HOST, () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** One KEY=value line in the dotenv syntax wrangler reads (single quotes keep the value literal). */
@@ -117,7 +106,7 @@ async function main() {
     "--port",
     String(port),
     "--inspector-port",
-    String(await freePort()),
+    String(await freePort(HOST)),
     "--show-interactive-dev-session=false",
     "--log-level",
     process.env.WRANGLER_LOG || "info",

@@ -1,7 +1,6 @@
 // Processes of a benchmark run and what /proc says about them.
 import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
-import net from "node:net";
 import { join } from "node:path";
 
 export const OFFLINE = {
@@ -11,16 +10,9 @@ export const OFFLINE = {
   CLOUDFLARE_CF_FETCH_ENABLED: "false",
 };
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from "../../scripts/ports.mjs";
+
+export { freePort };
 
 export async function waitForHttp(url, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
@@ -116,11 +108,29 @@ export function usage(pids) {
   return { rss, cpuMs: cpuTicks * 10 };
 }
 
+/** Open file descriptors summed over `pids`. */
+export function openFiles(pids) {
+  let n = 0;
+  for (const pid of pids) {
+    try {
+      n += readdirSync(`/proc/${pid}/fd`).length;
+    } catch {
+      // ended
+    }
+  }
+  return n;
+}
+
+/** The soft limit on open files of this process (children inherit it). */
+export function openFileLimit() {
+  return Number(/Max open files\s+(\d+)/.exec(readFileSync("/proc/self/limits", "utf8"))?.[1] ?? NaN);
+}
+
 export function machine() {
   const cpu = /model name\s*:\s*(.*)/.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1] ?? "unknown";
   const memKb = Number(/MemTotal:\s+(\d+)/.exec(readFileSync("/proc/meminfo", "utf8"))?.[1] ?? 0);
   const cores = readFileSync("/proc/cpuinfo", "utf8").split("\n").filter((l) => l.startsWith("processor")).length;
-  return { cpu, cores, memoryGiB: Math.round(memKb / 1024 / 1024), node: process.version, platform: `${process.platform} ${process.arch}` };
+  return { cpu, cores, memoryGiB: Math.round(memKb / 1024 / 1024), node: process.version, platform: `${process.platform} ${process.arch}`, openFileLimit: openFileLimit() };
 }
 
 /** The project's root directory (this file is bench/lib/processes.mjs). */

@@ -12,7 +12,7 @@ export function latencyChart(series, title) {
   const out = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`,
     `<rect width="${W}" height="${H}" fill="white"/>`,
-    `<text x="${W / 2 - 80}" y="22" font-size="15">${title}</text>`,
+    `<text x="${m.l}" y="24" font-size="14">${title}</text>`,
   ];
   for (const x of ticks(maxX)) {
     out.push(`<line x1="${sx(x)}" y1="${sy(0)}" x2="${sx(x)}" y2="${m.t}" stroke="#eee"/>`);

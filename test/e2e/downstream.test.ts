@@ -1,26 +1,10 @@
 // Downstream calls and the charge point's errors, end to end.
 import { createRPCError } from "ocpp-rpc";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { connectChargePoint, type RecordingClient } from "./support/charge-point";
-import { Csms } from "./support/csms";
+import { describe, expect, it } from "vitest";
+import { useGateway } from "./support/context";
 
-let csms: Csms;
-const clients: RecordingClient[] = [];
-
-beforeAll(async () => {
-  csms = await Csms.connect(inject("mqttUrl"), "ocpp/#");
-});
-
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.client.close({ code: 1000 })));
-  await csms?.close();
-});
-
-async function chargePoint(identity: string): Promise<RecordingClient> {
-  const cp = await connectChargePoint(inject("gatewayWs"), identity);
-  clients.push(cp);
-  return cp;
-}
+const gateway = useGateway();
+const chargePoint = (identity: string) => gateway.chargePoint(identity);
 
 describe("charge point errors", () => {
   it("a CALLERROR from the charge point is published on the error topic with its details and the call's Action", async () => {
@@ -28,8 +12,8 @@ describe("charge point errors", () => {
     cp.client.handle("UnlockConnector", () => {
       throw createRPCError("NotSupported", "no connector lock", { connector: 1 });
     });
-    await csms.publish("ocpp/cs/e2e-callerror", { MessageTypeId: 2, UniqueId: "u-1", Action: "UnlockConnector", Payload: { connectorId: 1 } });
-    const error = await csms.on("ocpp/cp/e2e-callerror/Reply", "u-1");
+    await gateway.csms.publish("ocpp/cs/e2e-callerror", { MessageTypeId: 2, UniqueId: "u-1", Action: "UnlockConnector", Payload: { connectorId: 1 } });
+    const error = await gateway.csms.on("ocpp/cp/e2e-callerror/Reply", "u-1");
     expect(error.body).toEqual({
       MessageTypeId: 4,
       UniqueId: "u-1",
@@ -42,8 +26,8 @@ describe("charge point errors", () => {
 
   it("a call the charge point does not implement comes back as its NotImplemented CALLERROR", async () => {
     await chargePoint("e2e-notimpl");
-    await csms.publish("ocpp/cs/e2e-notimpl", { MessageTypeId: 2, UniqueId: "n-1", Action: "ClearCache", Payload: {} });
-    const error = await csms.on("ocpp/cp/e2e-notimpl/Reply", "n-1");
+    await gateway.csms.publish("ocpp/cs/e2e-notimpl", { MessageTypeId: 2, UniqueId: "n-1", Action: "ClearCache", Payload: {} });
+    const error = await gateway.csms.on("ocpp/cp/e2e-notimpl/Reply", "n-1");
     expect(error.body).toMatchObject({ MessageTypeId: 4, UniqueId: "n-1", Action: "ClearCache", ErrorCode: "NotImplemented" });
     expect(error.body.Origin).toBeUndefined();
   });
@@ -51,8 +35,8 @@ describe("charge point errors", () => {
   it("the CSMS's CALLERROR reaches the charge point's pending call", async () => {
     const cp = await chargePoint("e2e-csms-error");
     const call = cp.client.call("Authorize", { idTag: "TAG1" });
-    const published = await csms.on("ocpp/cp/e2e-csms-error");
-    await csms.publish("ocpp/cs/e2e-csms-error", {
+    const published = await gateway.csms.on("ocpp/cp/e2e-csms-error");
+    await gateway.csms.publish("ocpp/cs/e2e-csms-error", {
       MessageTypeId: 4,
       UniqueId: published.body.UniqueId,
       ErrorCode: "InternalError",
@@ -66,12 +50,12 @@ describe("charge point errors", () => {
 describe("invalid downstream envelopes", () => {
   it("are not sent; the CSMS gets a gateway CALLERROR for the UniqueId", async () => {
     const cp = await chargePoint("e2e-bad-envelope");
-    await csms.publish("ocpp/cs/e2e-bad-envelope", { MessageTypeId: 2, UniqueId: "b-1", Action: "Reset" });
-    const error = await csms.on("ocpp/cp/e2e-bad-envelope/Reply", "b-1");
+    await gateway.csms.publish("ocpp/cs/e2e-bad-envelope", { MessageTypeId: 2, UniqueId: "b-1", Action: "Reset" });
+    const error = await gateway.csms.on("ocpp/cp/e2e-bad-envelope/Reply", "b-1");
     expect(error.body).toMatchObject({ MessageTypeId: 4, UniqueId: "b-1", ErrorCode: "ProtocolError", Origin: "gateway" });
-    await csms.publish("ocpp/cs/e2e-bad-envelope", "{not json");
-    await csms.publish("ocpp/cs/e2e-bad-envelope", { MessageTypeId: 2, UniqueId: "b-2", Action: "Reset", Payload: { type: "Soft" } });
-    await csms.on("ocpp/cp/e2e-bad-envelope/Reply", "b-2");
+    await gateway.csms.publish("ocpp/cs/e2e-bad-envelope", "{not json");
+    await gateway.csms.publish("ocpp/cs/e2e-bad-envelope", { MessageTypeId: 2, UniqueId: "b-2", Action: "Reset", Payload: { type: "Soft" } });
+    await gateway.csms.on("ocpp/cp/e2e-bad-envelope/Reply", "b-2");
     expect(cp.received.map((f) => f[1])).toEqual(["b-2"]);
   });
 });
@@ -94,10 +78,10 @@ describe("many charge points", () => {
     expect(fleet).toHaveLength(50);
     await Promise.all(
       ids.map((id) =>
-        csms.publish(`ocpp/cs/${id}`, { MessageTypeId: 2, UniqueId: `dt-${id}`, Action: "DataTransfer", Payload: { vendorId: "test", data: id } }),
+        gateway.csms.publish(`ocpp/cs/${id}`, { MessageTypeId: 2, UniqueId: `dt-${id}`, Action: "DataTransfer", Payload: { vendorId: "test", data: id } }),
       ),
     );
-    const replies = await Promise.all(ids.map((id) => csms.on(`ocpp/cp/${id}/Reply`, `dt-${id}`, 20_000)));
+    const replies = await Promise.all(ids.map((id) => gateway.csms.on(`ocpp/cp/${id}/Reply`, `dt-${id}`, 20_000)));
     for (const [i, id] of ids.entries()) {
       expect(received.get(id)).toEqual([{ vendorId: "test", data: id }]);
       expect(replies[i]?.body).toEqual({ MessageTypeId: 3, UniqueId: `dt-${id}`, Action: "DataTransfer", Payload: { status: "Accepted", data: id } });

@@ -1,26 +1,10 @@
 // OCPP-J session rules end to end (the gateway runs with dnstream.awaiting_timeout = 3s, set at deploy time).
 import { NOREPLY } from "ocpp-rpc";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { connectChargePoint, type RecordingClient } from "./support/charge-point";
-import { Csms } from "./support/csms";
+import { describe, expect, it } from "vitest";
+import { useGateway } from "./support/context";
 
-let csms: Csms;
-const clients: RecordingClient[] = [];
-
-beforeAll(async () => {
-  csms = await Csms.connect(inject("mqttUrl"), "ocpp/#");
-});
-
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.client.close({ code: 1000 })));
-  await csms?.close();
-});
-
-async function chargePoint(identity: string): Promise<RecordingClient> {
-  const cp = await connectChargePoint(inject("gatewayWs"), identity);
-  clients.push(cp);
-  return cp;
-}
+const gateway = useGateway();
+const chargePoint = (identity: string) => gateway.chargePoint(identity);
 
 describe("one outstanding call per charge point", () => {
   it("back-to-back calls from the CSMS reach the charge point one at a time, in order, and replies carry their Action", async () => {
@@ -39,10 +23,10 @@ describe("one outstanding call per charge point", () => {
     cp.client.handle("Reset", slow("Reset", { status: "Accepted" }));
     cp.client.handle("ClearCache", slow("ClearCache", { status: "Accepted" }));
     cp.client.handle("UnlockConnector", slow("UnlockConnector", { status: "Unlocked" }));
-    await csms.publish("ocpp/cs/e2e-b2b", { MessageTypeId: 2, UniqueId: "b1", Action: "Reset", Payload: { type: "Soft" } });
-    await csms.publish("ocpp/cs/e2e-b2b", { MessageTypeId: 2, UniqueId: "b2", Action: "ClearCache", Payload: {} });
-    await csms.publish("ocpp/cs/e2e-b2b", { MessageTypeId: 2, UniqueId: "b3", Action: "UnlockConnector", Payload: { connectorId: 1 } });
-    const replies = [await csms.on("ocpp/cp/e2e-b2b/Reply", "b1"), await csms.on("ocpp/cp/e2e-b2b/Reply", "b2"), await csms.on("ocpp/cp/e2e-b2b/Reply", "b3")];
+    await gateway.csms.publish("ocpp/cs/e2e-b2b", { MessageTypeId: 2, UniqueId: "b1", Action: "Reset", Payload: { type: "Soft" } });
+    await gateway.csms.publish("ocpp/cs/e2e-b2b", { MessageTypeId: 2, UniqueId: "b2", Action: "ClearCache", Payload: {} });
+    await gateway.csms.publish("ocpp/cs/e2e-b2b", { MessageTypeId: 2, UniqueId: "b3", Action: "UnlockConnector", Payload: { connectorId: 1 } });
+    const replies = [await gateway.csms.on("ocpp/cp/e2e-b2b/Reply", "b1"), await gateway.csms.on("ocpp/cp/e2e-b2b/Reply", "b2"), await gateway.csms.on("ocpp/cp/e2e-b2b/Reply", "b3")];
     expect(order).toEqual(["Reset:b1", "ClearCache:b2", "UnlockConnector:b3"]);
     expect(maxRunning).toBe(1);
     expect(replies.map((r) => [r.body.UniqueId, r.body.Action, r.body.MessageTypeId])).toEqual([
@@ -62,9 +46,9 @@ describe("one outstanding call per charge point", () => {
       return { status: "Accepted" };
     });
     const started = Date.now();
-    await csms.publish("ocpp/cs/e2e-timeout", { MessageTypeId: 2, UniqueId: "slow-1", Action: "ChangeAvailability", Payload: { connectorId: 1, type: "Inoperative" } });
-    await csms.publish("ocpp/cs/e2e-timeout", { MessageTypeId: 2, UniqueId: "next-1", Action: "ClearCache", Payload: {} });
-    const timeout = await csms.on("ocpp/cp/e2e-timeout/Reply", "slow-1", 15_000);
+    await gateway.csms.publish("ocpp/cs/e2e-timeout", { MessageTypeId: 2, UniqueId: "slow-1", Action: "ChangeAvailability", Payload: { connectorId: 1, type: "Inoperative" } });
+    await gateway.csms.publish("ocpp/cs/e2e-timeout", { MessageTypeId: 2, UniqueId: "next-1", Action: "ClearCache", Payload: {} });
+    const timeout = await gateway.csms.on("ocpp/cp/e2e-timeout/Reply", "slow-1", 15_000);
     expect(timeout.body).toEqual({
       MessageTypeId: 4,
       UniqueId: "slow-1",
@@ -76,7 +60,7 @@ describe("one outstanding call per charge point", () => {
       Reason: "timeout",
     });
     expect(Date.now() - started).toBeGreaterThanOrEqual(2_900);
-    const next = await csms.on("ocpp/cp/e2e-timeout/Reply", "next-1");
+    const next = await gateway.csms.on("ocpp/cp/e2e-timeout/Reply", "next-1");
     expect(next.body).toMatchObject({ MessageTypeId: 3, Action: "ClearCache" });
     expect(cleared).toEqual(["next-1"]);
   });

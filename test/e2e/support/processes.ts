@@ -4,16 +4,9 @@ import { writeFile } from "node:fs/promises";
 import net from "node:net";
 import { join } from "node:path";
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0));
-    });
-  });
-}
+import { freePort } from "../../../scripts/ports.mjs";
+
+export { freePort };
 
 export async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
