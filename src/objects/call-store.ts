@@ -52,9 +52,10 @@ export class SqlCallStore implements CallStore {
     return this.storage.sql.exec("SELECT 1 FROM dn_queue WHERE unique_id = ?", uniqueId).toArray().length > 0;
   }
 
-  async enqueue(call: QueuedCall): Promise<void> {
+  /** `seq` is an SQL expression: after the last call, or before the first. */
+  private insert(call: QueuedCall, seq: string): void {
     this.storage.sql.exec(
-      "INSERT INTO dn_queue (seq, unique_id, action, frame, enqueued_at) VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM dn_queue), ?, ?, ?, ?)",
+      `INSERT INTO dn_queue (seq, unique_id, action, frame, enqueued_at) VALUES ((${seq}), ?, ?, ?, ?)`,
       call.uniqueId,
       call.action,
       call.frame,
@@ -62,14 +63,12 @@ export class SqlCallStore implements CallStore {
     );
   }
 
+  async enqueue(call: QueuedCall): Promise<void> {
+    this.insert(call, "SELECT COALESCE(MAX(seq), 0) + 1 FROM dn_queue");
+  }
+
   async pushFront(call: QueuedCall): Promise<void> {
-    this.storage.sql.exec(
-      "INSERT INTO dn_queue (seq, unique_id, action, frame, enqueued_at) VALUES ((SELECT COALESCE(MIN(seq), 1) - 1 FROM dn_queue), ?, ?, ?, ?)",
-      call.uniqueId,
-      call.action,
-      call.frame,
-      call.enqueuedAt,
-    );
+    this.insert(call, "SELECT COALESCE(MIN(seq), 1) - 1 FROM dn_queue");
   }
 
   async dequeue(): Promise<QueuedCall | undefined> {

@@ -17,10 +17,22 @@ export class Neighbours {
     readonly cid: string,
   ) {}
 
-  /** Made once per object and charge point: idFromName hashes the name, and publishing runs for every message. */
+  /**
+   * Made once per object and charge point (idFromName hashes the name, and publishing runs for every message),
+   * and made again after any failed call: a stub to an object that was reset stays broken.
+   */
   private link() {
     this.linkStub ??= brokerLinkFor(this.env, this.cid);
     return this.linkStub;
+  }
+
+  private async viaLink<T>(call: (link: ReturnType<typeof brokerLinkFor>) => Promise<T>): Promise<T> {
+    try {
+      return await call(this.link());
+    } catch (error) {
+      this.linkStub = undefined;
+      throw error;
+    }
   }
 
   private registry() {
@@ -30,35 +42,24 @@ export class Neighbours {
   /** The broker link as the outbox sees it. */
   upstream(): UpstreamLink {
     return {
-      publish: (topic, payload, retain) => {
-        const { shard, stub } = this.link();
-        return stub.publish(shard, topic, payload, retain);
-      },
-      isReady: async () => {
-        const { stub } = this.link();
-        try {
-          return await stub.isReady();
-        } catch {
-          return false;
-        }
-      },
+      publish: (topic, payload, retain) => this.viaLink(({ shard, stub }) => stub.publish(shard, topic, payload, retain)),
+      isReady: () => this.viaLink(({ stub }) => stub.isReady()).catch(() => false),
     };
   }
 
   /** Normally one RPC; on a link's first connection it waits (bounded) until commands can reach the charge point. */
   async attach(): Promise<void> {
-    const { shard, stub } = this.link();
     try {
-      if (!(await stub.attach(shard, this.cid))) log("warn", "link_not_ready_at_connect", { cid: this.cid, shard });
+      const up = await this.viaLink(({ shard, stub }) => stub.attach(shard, this.cid));
+      if (!up) log("warn", "link_not_ready_at_connect", { cid: this.cid });
     } catch (e) {
       log("error", "link_attach_failed", { cid: this.cid, error: errorMessage(e) });
     }
   }
 
   async detach(): Promise<void> {
-    const { shard, stub } = this.link();
     try {
-      await stub.detach(shard, this.cid);
+      await this.viaLink(({ shard, stub }) => stub.detach(shard, this.cid));
     } catch (e) {
       log("error", "link_detach_failed", { cid: this.cid, error: errorMessage(e) });
     }

@@ -90,29 +90,26 @@ export interface ClientInfo {
   readonly keepalive: number;
 }
 
-/** `client.connected` (EMQX's event fields), published retained on the events topic. */
-export function connectedEvent(info: ClientInfo): string {
-  return JSON.stringify({
-    event: "client.connected",
+function clientFields(info: ClientInfo) {
+  return {
     clientid: info.clientid,
     username: info.username ?? null,
     proto_name: "OCPP",
     proto_ver: info.protoVer,
     ipaddress: info.ipaddress ?? null,
-    keepalive: info.keepalive,
-    connected_at: info.connectedAt,
-  });
+  };
+}
+
+/** `client.connected` (EMQX's event fields), published retained on the events topic. */
+export function connectedEvent(info: ClientInfo): string {
+  return JSON.stringify({ event: "client.connected", ...clientFields(info), keepalive: info.keepalive, connected_at: info.connectedAt });
 }
 
 /** `client.disconnected`, for EVERY close, server-initiated ones included. */
 export function disconnectedEvent(info: ClientInfo, reason: string, at: number): string {
   return JSON.stringify({
     event: "client.disconnected",
-    clientid: info.clientid,
-    username: info.username ?? null,
-    proto_name: "OCPP",
-    proto_ver: info.protoVer,
-    ipaddress: info.ipaddress ?? null,
+    ...clientFields(info),
     reason,
     connected_at: info.connectedAt,
     disconnected_at: at,

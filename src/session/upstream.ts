@@ -1,0 +1,148 @@
+/**
+ * Upstream (reference §4): every frame from the charge point is parsed in stages; a CALL whose UniqueId can be read
+ * but is malformed or invalid is answered with a CALLERROR; a good frame is published as the EMQX envelope on its
+ * topic; replies that answer a downstream call carry that call's Action and are checked against its response
+ * schema. Frames over the rate limit are refused.
+ */
+import { log } from "../log";
+import { upstreamEnvelope } from "../mqtt/envelope";
+import { callErrorText, parseFrame, type CallFrame, type CallResultFrame, type FrameError } from "../ocpp/frame";
+import { ErrorKind, MessageTypeId } from "../ocpp/protocol";
+import { failureDetails } from "./checks";
+import { DisconnectReason } from "./lifecycle";
+import { CLOSE_POLICY_VIOLATION, RelayCore } from "./relay-core";
+
+export abstract class UpstreamRelay extends RelayCore {
+  /** A text frame from the charge point. */
+  async fromChargePoint(text: string): Promise<void> {
+    this.state.recv++;
+    this.state.lastSeen = this.ports.now();
+    const parsed = parseFrame(text, this.conn.protocol);
+    if (!this.takeToken()) {
+      const limit = `rate limit exceeded: at most ${this.conn.config.max_frames_per_second} frames per second`;
+      log("warn", "rate_limited", { cid: this.conn.cid });
+      // A call can be refused and retried by the charger; any other frame over the limit ends the connection.
+      if (parsed.ok && parsed.frame.type === MessageTypeId.Call) {
+        this.send(callErrorText(parsed.frame.uniqueId, this.code(ErrorKind.Generic), limit));
+        return;
+      }
+      return this.ports.closeChargePoint(CLOSE_POLICY_VIOLATION, DisconnectReason.RateLimited, limit);
+    }
+    if (!parsed.ok) return this.onBadFrame(parsed.error, text);
+    this.state.badFrames = 0;
+    const frame = parsed.frame;
+    switch (frame.type) {
+      case MessageTypeId.Call:
+        return this.upstreamCall(frame, text);
+      case MessageTypeId.CallResult:
+        return this.upstreamResult(frame, text);
+      case MessageTypeId.CallError: {
+        const answer = await this.calls.answer(frame.uniqueId);
+        const action = answer.kind === "unknown" ? undefined : answer.action;
+        const topic = this.topic(this.conn.config.upstream.error_topic, action);
+        await this.publishOrLog(topic, upstreamEnvelope(frame, action, answer.kind === "late"), "call_error", frame.uniqueId);
+        if (answer.kind === "answered") await this.sendNext();
+        return;
+      }
+      default:
+        frame satisfies never;
+    }
+  }
+
+  protected async onBadFrame(error: FrameError, text: string): Promise<void> {
+    this.state.badFrames++;
+    this.state.malformed++;
+    log("warn", "bad_frame", {
+      cid: this.conn.cid,
+      reason: error.message,
+      uniqueId: error.uniqueId,
+      count: this.state.badFrames,
+      frame: text.length > 256 ? `${text.slice(0, 256)}…` : text,
+    });
+    if (error.answerable && error.uniqueId !== undefined) {
+      this.send(callErrorText(error.uniqueId, this.code(error.kind), error.message));
+    } else if (
+      error.uniqueId !== undefined &&
+      (error.messageTypeId === MessageTypeId.CallResult || error.messageTypeId === MessageTypeId.CallError)
+    ) {
+      // A malformed answer to one of the CSMS's calls: tell the CSMS instead of letting its call hang.
+      const answer = await this.calls.answer(error.uniqueId);
+      if (answer.kind !== "unknown") {
+        await this.reportToCsms({
+          uniqueId: error.uniqueId,
+          action: answer.action,
+          errorCode: this.code(ErrorKind.Formation),
+          errorDescription: `the charge point's answer was malformed: ${error.message}`,
+          reason: "malformed",
+        });
+        if (answer.kind === "answered") await this.sendNext();
+      }
+    }
+    if (this.state.badFrames >= this.conn.config.max_bad_frames) {
+      log("warn", "closing_bad_frames", { cid: this.conn.cid, count: this.state.badFrames });
+      await this.ports.closeChargePoint(CLOSE_POLICY_VIOLATION, DisconnectReason.ProtocolError, "too many malformed frames");
+    }
+  }
+
+  protected async upstreamCall(frame: CallFrame, text: string): Promise<void> {
+    const refused = await this.check("upstream", frame.action, "request", frame.payload, {
+      messageTypeId: frame.type,
+      uniqueId: frame.uniqueId,
+      text,
+    });
+    if (refused !== undefined) {
+      this.send(callErrorText(frame.uniqueId, this.code(refused.kind), refused.description, JSON.stringify(failureDetails(refused))));
+      return;
+    }
+    const { upstream } = this.conn.config;
+    const template = Object.hasOwn(upstream.topic_override_mapping, frame.action)
+      ? (upstream.topic_override_mapping[frame.action] as string)
+      : upstream.topic;
+    this.rememberCpCall(frame.uniqueId, frame.action);
+    if (!(await this.publishOrLog(this.topic(template, frame.action), upstreamEnvelope(frame), "call", frame.uniqueId))) {
+      this.forgetCpCall(frame.uniqueId);
+      // The charge point's own retry logic takes over; nothing was accepted and then dropped.
+      this.send(callErrorText(frame.uniqueId, this.code(ErrorKind.Internal), "upstream unavailable"));
+    }
+  }
+
+  protected async upstreamResult(frame: CallResultFrame, text: string): Promise<void> {
+    const answer = await this.calls.answer(frame.uniqueId);
+    const action = answer.kind === "unknown" ? undefined : answer.action;
+    const refused =
+      action === undefined
+        ? undefined
+        : await this.check("upstream", action, "response", frame.payload, { messageTypeId: frame.type, uniqueId: frame.uniqueId, text });
+    if (refused !== undefined) {
+      await this.reportToCsms({
+        uniqueId: frame.uniqueId,
+        ...(action === undefined ? {} : { action }),
+        errorCode: this.code(refused.kind),
+        errorDescription: `the charge point's answer is invalid: ${refused.description}`,
+        errorDetails: failureDetails(refused),
+        reason: "invalid",
+      });
+    } else {
+      const topic = this.topic(this.conn.config.upstream.reply_topic, action);
+      await this.publishOrLog(topic, upstreamEnvelope(frame, action, answer.kind === "late"), "call_result", frame.uniqueId);
+    }
+    if (answer.kind === "answered") await this.sendNext();
+  }
+
+  /** Token bucket: `max_frames_per_second` per second, bursts of twice that. */
+  protected takeToken(): boolean {
+    const rate = this.conn.config.max_frames_per_second;
+    if (rate === 0) return true;
+    const now = this.ports.now();
+    const burst = 2 * rate;
+    const available = this.state.tokens < 0 ? burst : Math.min(burst, this.state.tokens + ((now - this.state.tokensAt) / 1000) * rate);
+    this.state.tokensAt = now;
+    if (available < 1) {
+      this.state.tokens = available;
+      return false;
+    }
+    this.state.tokens = available - 1;
+    return true;
+  }
+
+}
