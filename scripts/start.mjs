@@ -6,7 +6,8 @@
 //  3. runs `wrangler dev` on 127.0.0.1:$PORT (default 33033), offline (no telemetry, no update check), with
 //     MQTT_URL, MQTT_USERNAME, MQTT_PASSWORD, ADMIN_API_KEY, ADMIN_API_SECRET (and the other Worker variables) taken
 //     from the environment, which wins over .dev.vars, which wins over wrangler.toml;
-//  4. prints where everything listens, and stops every child on Ctrl-C / SIGTERM.
+//  4. prints where everything listens, and stops every child on Ctrl-C, SIGTERM or SIGHUP, or when `npm start`
+//     itself is terminated.
 // Other knobs: MQTT_PORT, MQTT_WS_PORT (embedded broker ports), GATEWAY_STATE_DIR (where local Durable Object and
 // KV state is kept; default .wrangler/state), WRANGLER_LOG (wrangler's log level, default "info").
 import { spawn } from "node:child_process";
@@ -149,6 +150,16 @@ async function main() {
   };
   process.on("SIGINT", () => void stop(0));
   process.on("SIGTERM", () => void stop(0));
+  process.on("SIGHUP", () => void stop(0));
+  // npm does not pass SIGTERM on to the script it runs: when `npm start` is
+  // terminated, this process is re-parented, and that is the signal to stop.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) {
+      say("parent process exited; stopping");
+      void stop(0);
+    }
+  }, 500).unref();
   wrangler.on("exit", (code, signal) => {
     if (!stopping) {
       say(`wrangler exited (${signal ?? code}); stopping`);
