@@ -11,7 +11,10 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Worker } from "node:worker_threads";
 import { costModel } from "./lib/cost.mjs";
-import { freePort, machine, OFFLINE, openFiles, ROOT as root, spawnGroup, usage, waitForHttp, workerdPids } from "./lib/processes.mjs";
+import { freePort } from "../scripts/ports.mjs";
+import { OFFLINE, waitForHttp } from "../scripts/processes.mjs";
+import { machine, openFiles, ROOT as root, spawnGroup, usage, workerdPids } from "./lib/processes.mjs";
+import { median } from "./lib/median.mjs";
 import { latencyChart } from "./lib/svg.mjs";
 
 const { values: opt } = parseArgs({
@@ -40,10 +43,6 @@ const idleCounts = opt.idle.split(",").filter(Boolean).map(Number);
 
 const say = (line) => process.stdout.write(`[bench] ${line}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const percentile = (sorted, p) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] / 1000);
 
 function split(list, parts) {
@@ -67,7 +66,7 @@ function waitFor(worker, type) {
 async function loadPhase(target, { count, secs, ratePerCp }) {
   const cids = Array.from({ length: count }, (_, i) => `${target.name}-cp-${i}`);
   const workers = split(cids, threads).map(
-    (part) => new Worker(new URL("./lib/load-worker.mjs", import.meta.url), { workerData: { url: target.url, cids: part, seconds: secs, mix, window: win, ratePerCp } }),
+    (part) => new Worker(new URL("./lib/load-worker.mjs", import.meta.url), { workerData: { url: target.url, cids: part, mix, window: win, ratePerCp } }),
   );
   await Promise.all(workers.map((w) => waitFor(w, "connected")));
   const before = usage(target.pids());
@@ -134,14 +133,16 @@ async function main() {
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   const dir = await mkdtemp(join(tmpdir(), "ocpp-bench-"));
   const processes = [];
-  const cleanup = async () => {
-    for (const p of processes.reverse()) await p.stop();
-    await rm(dir, { recursive: true, force: true });
-  };
+  let cleaning;
+  // Once, whether a signal or the end of the run asks first.
+  const cleanup = () =>
+    (cleaning ??= (async () => {
+      for (const p of [...processes].reverse()) await p.stop();
+      await rm(dir, { recursive: true, force: true });
+    })());
   for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => void cleanup().then(() => process.exit(130)));
 
   try {
-    await import("../schemas/build.mjs");
     const broker = spawnGroup(process.execPath, [join(root, "bench", "lib", "broker-process.mjs")], { cwd: root });
     processes.push(broker);
     await new Promise((resolve, reject) => {
@@ -167,8 +168,12 @@ async function main() {
       },
     });
     processes.push(gateway);
-    for (let i = 0; i < 600 && !gateway.output().includes("gateway is ready"); i++) await sleep(200);
-    if (!gateway.output().includes("gateway is ready")) throw new Error(`gateway did not start:\n${gateway.output()}`);
+    // start.mjs compiles the schemas the baseline shares, and prints this once its Worker answers.
+    await new Promise((resolve, reject) => {
+      const ready = () => gateway.output().includes("gateway is ready") && resolve(undefined);
+      gateway.child.stdout.on("data", ready);
+      gateway.child.once("exit", (code) => reject(new Error(`the gateway exited (${code}) before it was ready:\n${gateway.output()}`)));
+    });
 
     const baselinePort = await freePort();
     const baseline = spawnGroup(
@@ -197,7 +202,7 @@ async function main() {
       { cwd: root, env: { ...process.env, ...OFFLINE } },
     );
     processes.push(baseline);
-    await waitForHttp(`http://127.0.0.1:${baselinePort}/`, 120_000);
+    await waitForHttp(`http://127.0.0.1:${baselinePort}/`, baseline.child, 120_000);
 
     const csms = new Worker(new URL("./lib/csms-worker.mjs", import.meta.url), { workerData: { mqttUrl: `mqtt://127.0.0.1:${tcpPort}` } });
     await waitFor(csms, "ready");
@@ -288,17 +293,17 @@ async function main() {
     await writeFile(jsonFile, `${JSON.stringify(result, null, 2)}\n`);
     const svg = latencyChart(
       [
-        ...["p50", "p95", "p99"].map((p, i) => ({
-          name: `gateway ${p}`,
-          color: ["#1b9e77", "#d95f02", "#7570b3"][i],
-          points: byLoad.filter((r) => r.target === "gateway").map((r) => ({ x: r.offered, y: r[p] })),
-        })),
-        ...["p50", "p95", "p99"].map((p, i) => ({
-          name: `baseline ${p}`,
-          color: ["#1b9e77", "#d95f02", "#7570b3"][i],
-          dashed: true,
-          points: byLoad.filter((r) => r.target === "baseline").map((r) => ({ x: r.offered, y: r[p] })),
-        })),
+        ...[
+          ["gateway", false],
+          ["baseline", true],
+        ].flatMap(([target, dashed]) =>
+          ["p50", "p95", "p99"].map((p, i) => ({
+            name: `${target} ${p}`,
+            color: ["#1b9e77", "#d95f02", "#7570b3"][i],
+            dashed,
+            points: byLoad.filter((r) => r.target === target).map((r) => ({ x: r.offered, y: r[p] })),
+          })),
+        ),
       ],
       `Round-trip latency vs offered load: ${cps} charge points, window ${win} (solid: gateway, dashed: baseline)`,
     );

@@ -18,6 +18,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startBroker } from "./broker.mjs";
 import { freePort } from "./ports.mjs";
+import { OFFLINE, stopGroup, waitForHttp } from "./processes.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const HOST = "127.0.0.1";
@@ -32,12 +33,6 @@ const PASSED_VARS = [
   "ADMIN_API_SECRET",
   "GATEWAY_CONFIG",
 ];
-const OFFLINE = {
-  WRANGLER_SEND_METRICS: "false",
-  WRANGLER_SEND_ERROR_REPORTS: "false",
-  WRANGLER_HIDE_BANNER: "true",
-  CLOUDFLARE_CF_FETCH_ENABLED: "false",
-};
 
 const say = (line) => process.stdout.write(`[start] ${line}\n`);
 
@@ -53,22 +48,6 @@ function portFrom(name, fallback) {
 function dotenvLine(key, value) {
   if (!value.includes("'") && !value.includes("\n")) return `${key}='${value}'`;
   return `${key}=${JSON.stringify(value)}`;
-}
-
-async function waitForHttp(url, child, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`wrangler exited with code ${child.exitCode}`);
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-      await res.arrayBuffer();
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`the gateway did not answer on ${url} within ${timeoutMs / 1000} s`);
 }
 
 async function main() {
@@ -126,23 +105,7 @@ async function main() {
   const stop = async (code) => {
     if (stopping) return;
     stopping = true;
-    if (wrangler.exitCode === null && wrangler.signalCode === null) {
-      const exited = new Promise((r) => wrangler.once("exit", r));
-      try {
-        process.kill(-wrangler.pid, "SIGTERM");
-      } catch {
-        // already gone
-      }
-      const killer = setTimeout(() => {
-        try {
-          process.kill(-wrangler.pid, "SIGKILL");
-        } catch {
-          // already gone
-        }
-      }, 5000);
-      await exited;
-      clearTimeout(killer);
-    }
+    await stopGroup(wrangler, 5000);
     await broker?.close();
     await rm(secretsDir, { recursive: true, force: true });
     say("stopped");

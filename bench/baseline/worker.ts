@@ -4,7 +4,7 @@
  * translation, no session rules, no storage. The gateway is measured against it in the same run.
  */
 import { DurableObject } from "cloudflare:workers";
-import { brokerLinkFor } from "../../src/objects/links";
+import { brokerLinkFor, type ShardLink } from "../../src/objects/links";
 
 export { BrokerLink } from "../../src/objects/broker-link";
 
@@ -12,7 +12,7 @@ const PREFIX = "/ocpp/";
 
 export class ChargePoint extends DurableObject<Env> {
   /** This object's stub for its link, made once (as the gateway does). */
-  private link: ReturnType<typeof brokerLinkFor> | undefined;
+  private link: ShardLink | undefined;
 
   private linkFor(cid: string) {
     this.link ??= brokerLinkFor(this.env, cid);

@@ -7,7 +7,6 @@ const now = "2023-12-01T14:20:39Z";
 const RESULTS = { Heartbeat: `{"currentTime":"${now}"}`, StatusNotification: "{}", MeterValues: "{}" };
 
 const client = await mqtt.connectAsync(workerData.mqttUrl, { clientId: `bench-csms-${process.pid}`, clean: true });
-let answered = 0;
 client.on("message", (topic, payload) => {
   const text = payload.toString();
   const slash = topic.indexOf("/cp/");
@@ -25,13 +24,12 @@ client.on("message", (topic, payload) => {
     if (m.MessageTypeId !== 2) return;
     client.publish(`ocpp/cs/${cid}`, `{"MessageTypeId":3,"UniqueId":${JSON.stringify(m.UniqueId)},"Payload":${RESULTS[m.Action] ?? "{}"}}`, { qos: 1 });
   }
-  answered++;
 });
 await client.subscribeAsync(["ocpp/cp/+", "base/cp/+"], { qos: 1 });
 parentPort.postMessage({ type: "ready" });
 parentPort.on("message", async (m) => {
   if (m.type === "stop") {
     await client.endAsync();
-    parentPort.postMessage({ type: "stopped", answered });
+    parentPort.postMessage({ type: "stopped" });
   }
 });

@@ -3,7 +3,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import WebSocket from "ws";
 
-const { url, cids, seconds, mix, window: win, ratePerCp } = workerData;
+const { url, cids, mix, window: win, ratePerCp } = workerData;
 
 const ts = "2023-12-01T14:20:39Z";
 const sampled = JSON.stringify(
@@ -30,7 +30,6 @@ const latencies = [];
 let completed = 0;
 let errors = 0;
 let callErrors = 0;
-let sent = 0;
 
 function connect(cid) {
   return new Promise((resolve) => {
@@ -66,7 +65,6 @@ async function runChargePoint(ws, cid, deadline) {
       const id = `${cid}-${n++}`;
       const [a, b] = pick(n);
       pending.set(id, performance.now());
-      sent++;
       ws.send(a + id + b);
       if (pending.size < win) setImmediate(sendOne);
     };
@@ -106,4 +104,4 @@ const start = await new Promise((resolve) => parentPort.once("message", resolve)
 const deadline = start.deadline;
 await Promise.all(sockets.filter(([ws]) => ws).map(([ws, cid]) => runChargePoint(ws, cid, deadline)));
 for (const [ws] of sockets) ws?.close(1000);
-parentPort.postMessage({ type: "done", latencies, completed, errors, callErrors, sent });
+parentPort.postMessage({ type: "done", latencies, completed, errors, callErrors });

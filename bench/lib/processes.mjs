@@ -1,32 +1,10 @@
 // Processes of a benchmark run and what /proc says about them.
 import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-
-export const OFFLINE = {
-  WRANGLER_SEND_METRICS: "false",
-  WRANGLER_SEND_ERROR_REPORTS: "false",
-  WRANGLER_HIDE_BANNER: "true",
-  CLOUDFLARE_CF_FETCH_ENABLED: "false",
-};
-
-import { freePort } from "../../scripts/ports.mjs";
-
-export { freePort };
-
-export async function waitForHttp(url, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-      await res.arrayBuffer();
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
-}
+import { cpus, totalmem } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { stopGroup } from "../../scripts/processes.mjs";
 
 /** Spawns a process in its own group, collecting its output; stop() ends the whole group. */
 export function spawnGroup(command, args, options) {
@@ -37,24 +15,7 @@ export function spawnGroup(command, args, options) {
   return {
     child,
     output: () => output,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((r) => child.once("exit", r));
-      try {
-        process.kill(-child.pid, "SIGTERM");
-      } catch {
-        return;
-      }
-      const timer = setTimeout(() => {
-        try {
-          process.kill(-child.pid, "SIGKILL");
-        } catch {
-          // gone
-        }
-      }, 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop: () => stopGroup(child, 10_000),
   };
 }
 
@@ -122,16 +83,21 @@ export function openFiles(pids) {
 }
 
 /** The soft limit on open files of this process (children inherit it). */
-export function openFileLimit() {
+function openFileLimit() {
   return Number(/Max open files\s+(\d+)/.exec(readFileSync("/proc/self/limits", "utf8"))?.[1] ?? NaN);
 }
 
 export function machine() {
-  const cpu = /model name\s*:\s*(.*)/.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1] ?? "unknown";
-  const memKb = Number(/MemTotal:\s+(\d+)/.exec(readFileSync("/proc/meminfo", "utf8"))?.[1] ?? 0);
-  const cores = readFileSync("/proc/cpuinfo", "utf8").split("\n").filter((l) => l.startsWith("processor")).length;
-  return { cpu, cores, memoryGiB: Math.round(memKb / 1024 / 1024), node: process.version, platform: `${process.platform} ${process.arch}`, openFileLimit: openFileLimit() };
+  const all = cpus();
+  return {
+    cpu: all[0]?.model ?? "unknown",
+    cores: all.length,
+    memoryGiB: Math.round(totalmem() / 1024 ** 3),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    openFileLimit: openFileLimit(),
+  };
 }
 
 /** The project's root directory (this file is bench/lib/processes.mjs). */
-export const ROOT = join(new URL(".", import.meta.url).pathname, "..", "..");
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");

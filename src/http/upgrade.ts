@@ -56,7 +56,8 @@ export function negotiateSubprotocol(header: string | null): { protocol: OcppPro
  */
 async function authenticate(env: Env, cid: string, header: string | null): Promise<string | undefined> {
   const credentials = parseBasic(header);
-  const authenticator = await new AuthStore(env.GATEWAY_KV).getAuthenticator();
+  const store = new AuthStore(env.GATEWAY_KV);
+  const authenticator = await store.getAuthenticator();
   if (authenticator === null || authenticator.enable === false) return credentials?.username;
   const throttle = new LoginThrottle(env.LOGIN_FAILURES, env.GATEWAY_KV);
   const locked = () =>
@@ -67,7 +68,7 @@ async function authenticate(env: Env, cid: string, header: string | null): Promi
     throw new ApiError(401, "UNAUTHORIZED", "credentials required (HTTP Basic)", { reason: "not_authorized" }, challenge);
   }
   const userId = authenticator.user_id_type === "clientid" ? cid : credentials.username;
-  if (!(await new AuthStore(env.GATEWAY_KV).verify(userId, credentials.password))) {
+  if (!(await store.verify(userId, credentials.password))) {
     if (await throttle.recordFailure(cid)) throw locked();
     throw new ApiError(401, "UNAUTHORIZED", "bad user name or password", { reason: "bad_username_or_password" }, challenge);
   }

@@ -197,8 +197,7 @@ export class ChargePoint extends DurableObject<Env> {
 
   /** RPC for the management API: the current connection's live figures. */
   async clientStats(): Promise<ClientStats> {
-    const ws = this.currentSocket();
-    const a = ws === undefined ? undefined : readAttachment(ws);
+    const a = this.currentAttachment();
     return {
       connected: a !== undefined,
       ...(a === undefined ? {} : { conn_id: a.connId }),

@@ -28,7 +28,12 @@ export interface ClientPage {
   readonly count: number;
 }
 
-export const REGISTRY_NAME = "registry";
+const REGISTRY_NAME = "registry";
+
+/** The one ClientRegistry object. */
+export function clientRegistry(env: Env) {
+  return env.REGISTRY.get(env.REGISTRY.idFromName(REGISTRY_NAME));
+}
 
 type Row = RegisteredClient & Record<string, SqlStorageValue>;
 

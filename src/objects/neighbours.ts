@@ -4,13 +4,12 @@
  */
 import { errorMessage, log } from "../log";
 import type { UpstreamLink } from "../session/outbox";
-import type { SocketAttachment } from "./attachment";
-import { clientInfo } from "./attachment";
-import { REGISTRY_NAME } from "./client-registry";
-import { brokerLinkFor } from "./links";
+import { clientInfo, type SocketAttachment } from "./attachment";
+import { clientRegistry } from "./client-registry";
+import { brokerLinkFor, type ShardLink } from "./links";
 
 export class Neighbours {
-  private linkStub: ReturnType<typeof brokerLinkFor> | undefined;
+  private linkStub: ShardLink | undefined;
 
   constructor(
     private readonly env: Env,
@@ -26,17 +25,13 @@ export class Neighbours {
     return this.linkStub;
   }
 
-  private async viaLink<T>(call: (link: ReturnType<typeof brokerLinkFor>) => Promise<T>): Promise<T> {
+  private async viaLink<T>(call: (link: ShardLink) => Promise<T>): Promise<T> {
     try {
       return await call(this.link());
     } catch (error) {
       this.linkStub = undefined;
       throw error;
     }
-  }
-
-  private registry() {
-    return this.env.REGISTRY.get(this.env.REGISTRY.idFromName(REGISTRY_NAME));
   }
 
   /** The broker link as the outbox sees it. */
@@ -68,7 +63,7 @@ export class Neighbours {
   async register(a: SocketAttachment): Promise<void> {
     const info = clientInfo(a);
     try {
-      await this.registry().register({
+      await clientRegistry(this.env).register({
         clientid: a.cid,
         username: info.username ?? null,
         proto_ver: info.protoVer,
@@ -83,7 +78,7 @@ export class Neighbours {
 
   async unregister(a: SocketAttachment): Promise<void> {
     try {
-      await this.registry().unregister(a.cid, a.connId);
+      await clientRegistry(this.env).unregister(a.cid, a.connId);
     } catch (e) {
       log("error", "registry_unregister_failed", { cid: a.cid, error: errorMessage(e) });
     }

@@ -86,11 +86,11 @@ export class DownstreamCalls {
     if (inflight?.uniqueId === call.uniqueId || (await this.store.isQueued(call.uniqueId))) {
       return { outcome: "refused", reason: "duplicate" };
     }
-    if (inflight === undefined && (await this.store.queueLength()) === 0) {
+    const length = await this.store.queueLength();
+    if (inflight === undefined && length === 0) {
       const sent = await this.sendNow(call, now);
       return sent === undefined ? { outcome: "refused", reason: "not_connected" } : { outcome: "sent", call: sent };
     }
-    const length = await this.store.queueLength();
     if (length >= this.policy.maxQueueLength) return { outcome: "refused", reason: "queue_full" };
     await this.store.enqueue({ ...call, enqueuedAt: now });
     return { outcome: "queued", position: length + 1 };
@@ -111,15 +111,16 @@ export class DownstreamCalls {
   async expireInflight(now: number): Promise<InflightCall | undefined> {
     const inflight = await this.store.getInflight();
     if (inflight === undefined || inflight.deadline > now) return undefined;
-    await this.store.setInflight(undefined);
-    await this.store.rememberTimedOut(inflight.uniqueId, inflight.action);
-    return inflight;
+    return this.giveUp(inflight);
   }
 
   /** Gives up the outstanding call whatever its deadline (its connection ended). */
   async abandonInflight(): Promise<InflightCall | undefined> {
     const inflight = await this.store.getInflight();
-    if (inflight === undefined) return undefined;
+    return inflight === undefined ? undefined : this.giveUp(inflight);
+  }
+
+  private async giveUp(inflight: InflightCall): Promise<InflightCall> {
     await this.store.setInflight(undefined);
     await this.store.rememberTimedOut(inflight.uniqueId, inflight.action);
     return inflight;

@@ -205,5 +205,4 @@ export abstract class RelayCore {
     const sent = await this.calls.sendNext(this.ports.isConnected(), this.ports.now());
     if (sent !== undefined) log("info", "call_dequeued", { cid: this.conn.cid, uniqueId: sent.uniqueId });
   }
-
 }

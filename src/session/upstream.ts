@@ -113,10 +113,10 @@ export abstract class UpstreamRelay extends RelayCore {
       action === undefined
         ? undefined
         : await this.check("upstream", action, "response", frame.payload, { messageTypeId: frame.type, uniqueId: frame.uniqueId, text });
-    if (refused !== undefined) {
+    if (refused !== undefined && action !== undefined) {
       await this.reportToCsms({
         uniqueId: frame.uniqueId,
-        ...(action === undefined ? {} : { action }),
+        action,
         errorCode: this.code(refused.kind),
         errorDescription: `the charge point's answer is invalid: ${refused.description}`,
         errorDetails: failureDetails(refused),
@@ -144,5 +144,4 @@ export abstract class UpstreamRelay extends RelayCore {
     this.state.tokens = available - 1;
     return true;
   }
-
 }

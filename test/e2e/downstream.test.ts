@@ -64,7 +64,7 @@ describe("many charge points", () => {
   it("50 charge points at once each see only their own commands", async () => {
     const ids = Array.from({ length: 50 }, (_, i) => `e2e-fleet-${String(i).padStart(2, "0")}`);
     const received = new Map<string, unknown[]>();
-    const fleet = await Promise.all(
+    await Promise.all(
       ids.map(async (id) => {
         const cp = await chargePoint(id);
         received.set(id, []);
@@ -75,7 +75,6 @@ describe("many charge points", () => {
         return cp;
       }),
     );
-    expect(fleet).toHaveLength(50);
     await Promise.all(
       ids.map((id) =>
         gateway.csms.publish(`ocpp/cs/${id}`, { MessageTypeId: 2, UniqueId: `dt-${id}`, Action: "DataTransfer", Payload: { vendorId: "test", data: id } }),

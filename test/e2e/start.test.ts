@@ -1,29 +1,19 @@
 // `npm start` itself, as a user runs it: through npm, with the embedded broker. npm does not pass SIGTERM on to the
 // script it runs, so terminating `npm start` (a service manager, `timeout`, `kill <pid>`) must still stop the broker
 // and workerd, not leave them holding the ports.
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { exited, freePort } from "./support/processes";
+import { exited, freePort, isListening, spawnUntilReady } from "./support/processes";
 
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, "127.0.0.1", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.on("error", () => resolve(false));
-  });
-}
-
-async function closedWithin(ports: number[], ms: number): Promise<number[]> {
+/** The ports of `ports` still open after `ms`. */
+async function stillOpenAfter(ports: number[], ms: number): Promise<number[]> {
   const deadline = Date.now() + ms;
   let open = ports;
   while (Date.now() < deadline) {
-    const states = await Promise.all(open.map(listening));
+    const states = await Promise.all(open.map(isListening));
     open = open.filter((_, i) => states[i]);
     if (open.length === 0) return [];
     await new Promise((r) => setTimeout(r, 200));
@@ -31,11 +21,27 @@ async function closedWithin(ports: number[], ms: number): Promise<number[]> {
   return open;
 }
 
+function signalGroup(child: ChildProcess | undefined, signal: NodeJS.Signals): boolean {
+  if (child?.pid === undefined) return false;
+  try {
+    process.kill(-child.pid, signal);
+    return true;
+  } catch {
+    return false; // the group is gone
+  }
+}
+
 let npm: ChildProcess | undefined;
+let ports: number[] = [];
 let dir: string | undefined;
 
 afterAll(async () => {
-  if (npm && npm.exitCode === null && npm.signalCode === null) npm.kill("SIGKILL");
+  // Left running only when the test failed: npm, start.mjs and the broker share npm's process group, and
+  // start.mjs stops wrangler's own group on SIGTERM.
+  if (signalGroup(npm, "SIGTERM")) {
+    await stillOpenAfter(ports, 15_000);
+    signalGroup(npm, "SIGKILL");
+  }
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
@@ -43,29 +49,20 @@ describe("npm start", () => {
   it("stops the broker and the Worker when npm itself is terminated", { timeout: 150_000 }, async () => {
     dir = await mkdtemp(join(tmpdir(), "ocpp-gateway-start-"));
     const [port, mqttPort, mqttWsPort] = [await freePort(), await freePort(), await freePort()];
+    ports = [port, mqttPort, mqttWsPort];
     const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), MQTT_PORT: String(mqttPort), MQTT_WS_PORT: String(mqttWsPort) };
     env.GATEWAY_STATE_DIR = join(dir, "state");
     env.WRANGLER_LOG = "warn";
     delete env.MQTT_URL;
     // Under `npm test`, npm_execpath is the npm that runs us; otherwise the one on PATH.
     const [command, args] = env.npm_execpath ? [process.execPath, [env.npm_execpath, "start"]] : ["npm", ["start"]];
-    npm = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    const ready = new Promise<void>((resolve, reject) => {
-      const onData = (chunk: Buffer): void => {
-        output += chunk.toString();
-        if (output.includes("gateway is ready")) resolve();
-      };
-      npm?.stdout?.on("data", onData);
-      npm?.stderr?.on("data", onData);
-      npm?.once("exit", (code) => reject(new Error(`npm start exited (${code}) before it was ready:\n${output}`)));
-    });
-    await ready;
+    const started = await spawnUntilReady(command, args, { env, detached: true });
+    npm = started.child;
     expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200);
-    expect(await Promise.all([listening(mqttPort), listening(mqttWsPort)])).toEqual([true, true]);
+    expect(await Promise.all([isListening(mqttPort), isListening(mqttWsPort)])).toEqual([true, true]);
 
     npm.kill("SIGTERM");
     await exited(npm);
-    expect(await closedWithin([port, mqttPort, mqttWsPort], 15_000)).toEqual([]);
+    expect(await stillOpenAfter(ports, 15_000)).toEqual([]);
   });
 });

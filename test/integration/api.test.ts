@@ -1,6 +1,6 @@
 // The management API through the real Worker: every endpoint's success and failure paths.
 import { env, SELF } from "cloudflare:test";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { createApp } from "../../src/http/app";
 import { CONFIG_KV_KEY } from "../../src/objects/config-store";
 import { ChargePointSocket } from "../worker-helpers/charge-point-socket";
@@ -110,12 +110,17 @@ describe("gateway configuration", () => {
   });
 
   it("enable/false refuses new charge points with 503, existing ones stay; enable/true lets them in again", async () => {
+    const csms = await MqttProbe.connect(env.MQTT_URL);
+    await csms.subscribe("ocpp/cp/api-existing");
     const existing = await ChargePointSocket.open("api-existing");
     expect((await api("/enable/false", { method: "PUT" })).status).toBe(204);
     expect(await (await api("")).json()).toMatchObject({ enable: false, status: "stopped" });
     const refused = await SELF.fetch("http://gateway/ocpp/api-new", { headers: { Upgrade: "websocket", "Sec-WebSocket-Protocol": "ocpp1.6" } });
     expect(refused.status).toBe(503);
+    // The connection made before is still relayed.
     existing.send([2, "still-here", "Heartbeat", {}]);
+    await csms.next((m) => m.json().UniqueId === "still-here");
+    csms.close();
     expect(existing.closed).toBeUndefined();
     expect((await api("/enable/true", { method: "PUT" })).status).toBe(204);
     (await ChargePointSocket.open("api-new")).close();
@@ -303,8 +308,9 @@ describe("clients", () => {
     await expectError(await api("/clients/api-client-b"), 404, "RESOURCE_NOT_FOUND");
     a.close();
     await a.whenClosed();
-    await new Promise((r) => setTimeout(r, 100));
-    expect(((await (await api("/clients")).json()) as { data: { clientid: string }[] }).data.map((c) => c.clientid)).toEqual(["api-other-x"]);
+    await vi.waitFor(async () => {
+      expect(((await (await api("/clients")).json()) as { data: { clientid: string }[] }).data.map((c) => c.clientid)).toEqual(["api-other-x"]);
+    });
     x.close();
   });
 });

@@ -123,7 +123,8 @@ describe("hibernation", () => {
     await runInDurableObject(stub, (instance) => {
       (instance as unknown as Record<symbol, boolean>)[marker] = true;
     });
-    // Idle hibernatable objects are evicted by the runtime after about 10 s; the socket stays open.
+    // Idle hibernatable objects are evicted by the runtime after about 10 s; the socket stays open. A fixed wait,
+    // not a poll: every look into the object would count as activity and keep it in memory.
     await new Promise((r) => setTimeout(r, 12_000));
     const sameInstance = await runInDurableObject(stub, (instance) => (instance as unknown as Record<symbol, boolean>)[marker]);
     expect(sameInstance).toBeUndefined();

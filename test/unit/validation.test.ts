@@ -66,8 +66,8 @@ describe("validatePayload", () => {
   it("the first failing keyword decides the code, and every failure is listed", () => {
     // required is evaluated before properties: the missing model decides, the bad vendor is still listed.
     const r = validatePayload(OCPP16.schemas, "BootNotification", "request", { chargePointVendor: 5, extra: true });
-    expect(r.ok).toBe(false);
-    if (r.ok || r.unknownAction) return;
+    expect(r).toMatchObject({ ok: false, unknownAction: false });
+    if (r.ok || r.unknownAction) throw new Error("unreachable: checked above");
     expect(OCPP16.errorCodes[r.failure.kind]).toBe("OccurenceConstraintViolation");
     expect(r.failure.violations.map((v) => [v.keyword, v.path])).toEqual([
       ["required", "/chargePointModel"],

@@ -5,20 +5,12 @@
  */
 import { Hono } from "hono";
 import { errorMessage } from "../../log";
-import { brokerLinkShards } from "../../objects/config-store";
-import { brokerLinkName } from "../../objects/links";
-
-function links(env: Env) {
-  return Array.from({ length: brokerLinkShards(env) }, (_, shard) => ({
-    shard,
-    stub: env.BROKER_LINK.get(env.BROKER_LINK.idFromName(brokerLinkName(shard))),
-  }));
-}
+import { allBrokerLinks } from "../../objects/links";
 
 export const brokerApi = new Hono<{ Bindings: Env }>()
   .get("/", async (c) => {
     const data = await Promise.all(
-      links(c.env).map(async ({ shard, stub }) => {
+      allBrokerLinks(c.env).map(async ({ shard, stub }) => {
         try {
           return { ...(await stub.status()), shard };
         } catch (e) {
@@ -29,6 +21,6 @@ export const brokerApi = new Hono<{ Bindings: Env }>()
     return c.json({ url: c.env.MQTT_URL || null, links: data });
   })
   .post("/restart", async (c) => {
-    await Promise.all(links(c.env).map(({ shard, stub }) => stub.restart(shard).catch(() => undefined)));
+    await Promise.all(allBrokerLinks(c.env).map(({ shard, stub }) => stub.restart(shard).catch(() => undefined)));
     return c.body(null, 204);
   });

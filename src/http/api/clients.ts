@@ -5,14 +5,10 @@
 import { Hono } from "hono";
 import { durationMs } from "../../config/gateway-config";
 import type { ClientStats } from "../../objects/charge-point";
-import { REGISTRY_NAME, type RegisteredClient } from "../../objects/client-registry";
+import { clientRegistry, type RegisteredClient } from "../../objects/client-registry";
 import { loadGatewayConfig } from "../../objects/config-store";
 import { ApiError } from "../errors";
 import { meta, paging } from "./request";
-
-function registry(env: Env) {
-  return env.REGISTRY.get(env.REGISTRY.idFromName(REGISTRY_NAME));
-}
 
 function chargePoint(env: Env, cid: string) {
   return env.CHARGE_POINT.get(env.CHARGE_POINT.idFromName(cid));
@@ -52,7 +48,7 @@ async function describe(env: Env, client: RegisteredClient) {
 }
 
 async function registered(env: Env, cid: string): Promise<RegisteredClient> {
-  const client = await registry(env).get(cid);
+  const client = await clientRegistry(env).get(cid);
   if (client === undefined) throw new ApiError(404, "RESOURCE_NOT_FOUND", `client '${cid}' not found`);
   return client;
 }
@@ -62,7 +58,7 @@ export const clientsApi = new Hono<{ Bindings: Env }>()
     const page = paging(c);
     const like_clientid = c.req.query("like_clientid");
     const like_username = c.req.query("like_username");
-    const result = await registry(c.env).list({
+    const result = await clientRegistry(c.env).list({
       ...page,
       ...(like_clientid ? { like_clientid } : {}),
       ...(like_username ? { like_username } : {}),

@@ -6,8 +6,8 @@
 import { Hono } from "hono";
 import { READ_ONLY_FIELDS, type GatewayConfig } from "../../config/gateway-config";
 import { log, errorMessage } from "../../log";
-import { brokerLinkShards, readConfigOverride, resolveWithOverride, writeConfigOverride } from "../../objects/config-store";
-import { brokerLinkName } from "../../objects/links";
+import { readConfigOverride, resolveWithOverride, writeConfigOverride } from "../../objects/config-store";
+import { allBrokerLinks } from "../../objects/links";
 import { ApiError } from "../errors";
 import { jsonBody } from "./request";
 
@@ -24,9 +24,9 @@ async function store(env: Env, override: Record<string, unknown>): Promise<void>
   await writeConfigOverride(env, override);
   // The broker links pick up a changed downstream topic now rather than at their next reconnect.
   await Promise.all(
-    Array.from({ length: brokerLinkShards(env) }, async (_, shard) => {
+    allBrokerLinks(env).map(async ({ shard, stub }) => {
       try {
-        await env.BROKER_LINK.get(env.BROKER_LINK.idFromName(brokerLinkName(shard))).reconfigure(shard);
+        await stub.reconfigure(shard);
       } catch (e) {
         log("warn", "link_reconfigure_failed", { shard, error: errorMessage(e) });
       }

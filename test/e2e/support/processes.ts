@@ -8,17 +8,21 @@ import { freePort } from "../../../scripts/ports.mjs";
 
 export { freePort };
 
-export async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+/** Whether something accepts TCP connections on 127.0.0.1:`port`. */
+export function isListening(port: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const socket = net.connect(port, "127.0.0.1", () => {
+      socket.end();
+      resolve(true);
+    });
+    socket.on("error", () => resolve(false));
+  });
+}
+
+async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, "127.0.0.1", () => {
-        socket.end();
-        resolve(true);
-      });
-      socket.on("error", () => resolve(false));
-    });
-    if (ok) return;
+    if (await isListening(port)) return;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
@@ -73,9 +77,16 @@ export interface GatewayProcess {
   stop(): Promise<number | null | "hung">;
 }
 
-/** Runs `node scripts/start.mjs` (what `npm start` runs) and waits until it says it is ready. */
-export async function startGateway(env: NodeJS.ProcessEnv, port: number): Promise<GatewayProcess> {
-  const gateway = spawn(process.execPath, ["scripts/start.mjs"], { env: { ...env, PORT: String(port) }, stdio: ["ignore", "pipe", "pipe"] });
+/**
+ * Spawns `command` (the gateway's start script, or npm running it) and waits until it says the gateway is ready;
+ * on failure it is terminated and the error carries its output.
+ */
+export async function spawnUntilReady(
+  command: string,
+  args: string[],
+  options: { env: NodeJS.ProcessEnv; detached?: boolean },
+): Promise<{ child: ChildProcess; output(): string }> {
+  const child = spawn(command, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   let timer: ReturnType<typeof setTimeout> | undefined;
   const ready = new Promise<void>((resolve, reject) => {
@@ -83,22 +94,28 @@ export async function startGateway(env: NodeJS.ProcessEnv, port: number): Promis
       output += chunk.toString();
       if (output.includes("gateway is ready")) resolve();
     };
-    gateway.stdout?.on("data", onData);
-    gateway.stderr?.on("data", onData);
-    gateway.once("exit", (code) => reject(new Error(`npm start exited (${code}) before it was ready:\n${output}`)));
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", onData);
+    child.once("exit", (code) => reject(new Error(`npm start exited (${code}) before it was ready:\n${output}`)));
     timer = setTimeout(() => reject(new Error(`npm start not ready after 120 s:\n${output}`)), 120_000);
   });
   try {
     await ready;
   } catch (error) {
-    gateway.kill("SIGTERM");
+    child.kill("SIGTERM");
     throw error;
   } finally {
     clearTimeout(timer);
   }
+  return { child, output: () => output };
+}
+
+/** Runs `node scripts/start.mjs` (what `npm start` runs) and waits until it says it is ready. */
+export async function startGateway(env: NodeJS.ProcessEnv, port: number): Promise<GatewayProcess> {
+  const { child: gateway, output } = await spawnUntilReady(process.execPath, ["scripts/start.mjs"], { env: { ...env, PORT: String(port) } });
   return {
     port,
-    output: () => output,
+    output,
     async stop() {
       gateway.kill("SIGTERM");
       let hangTimer: ReturnType<typeof setTimeout> | undefined;

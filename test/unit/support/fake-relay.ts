@@ -5,7 +5,7 @@ import type { CallStore, InflightCall, QueuedCall } from "../../../src/session/d
 import { ChargePointRelay, newConnectionState } from "../../../src/session/relay";
 
 /** The call store in memory, as the ChargePoint object keeps it in storage. */
-export class MemoryCallStore implements CallStore {
+class MemoryCallStore implements CallStore {
   inflight: InflightCall | undefined;
   queue: QueuedCall[] = [];
   timedOut: [string, string][] = [];
@@ -50,14 +50,13 @@ export interface FakeRelayOptions {
   readonly config?: GatewayConfig;
   readonly connected?: boolean;
   readonly publishFails?: boolean;
-  readonly store?: MemoryCallStore;
 }
 
 export function fakeRelay(options: FakeRelayOptions = {}) {
   const sent: unknown[] = [];
   const published: { topic: string; message: Record<string, unknown> }[] = [];
   const closed: { code: number; reason: string; text: string }[] = [];
-  const store = options.store ?? new MemoryCallStore();
+  const store = new MemoryCallStore();
   const clock = { now: 1_700_000_000_000 };
   let connected = options.connected ?? true;
   const state = newConnectionState(clock.now, 60);
