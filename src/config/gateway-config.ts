@@ -8,8 +8,9 @@
  * the defaults, so `{"upstream":{"topic":"x"}}` keeps the default reply and error topics.
  */
 import { validateGatewayConfig } from "../generated/gateway-validators.gen.js";
-import { downstreamTemplateProblem } from "../mqtt/topics";
 import { describeErrors } from "../validation/compiled";
+import { configProblems } from "./config-checks";
+import { parseDuration } from "./duration";
 
 export type MessageFormatChecking = "all" | "upstream_only" | "dnstream_only" | "disable";
 export type MessageFormatPolicy = "enforce" | "report";
@@ -86,7 +87,15 @@ export const DEFAULT_CONFIG: GatewayConfig = {
 };
 
 /** Fields shown by the API that are not configuration and are ignored when written back. */
-export const READ_ONLY_FIELDS = ["name", "status", "created_at", "started_at", "stopped_at", "current_connections"] as const;
+export const READ_ONLY_FIELDS = [
+  "name",
+  "status",
+  "created_at",
+  "started_at",
+  "stopped_at",
+  "current_connections",
+  "stored_config_problems",
+] as const;
 
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
@@ -137,24 +146,15 @@ export function resolveConfig(...layers: unknown[]): ConfigResult {
     return { ok: false, problems: describeErrors(validateGatewayConfig.errors) };
   }
   const config = merged as GatewayConfig;
-  const problems: string[] = [];
-  const dn = downstreamTemplateProblem(config.dnstream.topic);
-  if (dn !== undefined) problems.push(`dnstream.topic: ${dn}`);
-  for (const listener of config.listeners) {
-    if (listener.websocket.path.length > 1 && listener.websocket.path.endsWith("/")) {
-      problems.push("listeners.0.websocket.path: must not end with '/'");
-    }
-  }
+  const problems = configProblems(config);
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
 }
 
 /** Parses a validated duration string ("500ms", "60s", "5m", "1h") into milliseconds. */
 export function durationMs(duration: string): number {
-  const match = /^(\d+)(ms|s|m|h)$/.exec(duration);
-  if (match === null) throw new ConfigError([`'${duration}' is not a duration`]);
-  const n = Number(match[1]);
-  const unit = match[2];
-  return unit === "ms" ? n : unit === "s" ? n * 1000 : unit === "m" ? n * 60_000 : n * 3_600_000;
+  const ms = parseDuration(duration);
+  if (ms === undefined) throw new ConfigError([`'${duration}' is not a duration`]);
+  return ms;
 }
 
 /** The WebSocket path charge points connect under (EMQX `listeners[].websocket.path`). */

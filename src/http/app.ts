@@ -1,5 +1,9 @@
-/** The Worker's HTTP surface: charge point upgrades under the configured path, everything else JSON. */
+/**
+ * The Worker's HTTP surface: charge point upgrades under the configured path, everything else JSON. The routes
+ * below are WORKER_ROUTES, which the configuration check keeps the charge point path away from.
+ */
 import { Hono } from "hono";
+import { WORKER_ROUTES } from "../config/config-checks";
 import { websocketPath } from "../config/gateway-config";
 import { loadGatewayConfig } from "../objects/config-store";
 import { adminAuth } from "./admin-auth";
@@ -22,7 +26,7 @@ export function createApp(): Hono<{ Bindings: Env }> {
     return handleUpgrade(c, config, basePath);
   });
 
-  app.get("/", (c) => c.json({ name: "ocpp-mqtt-gateway", protocols: ["ocpp1.6"] }));
+  app.get(WORKER_ROUTES.info, (c) => c.json({ name: "ocpp-mqtt-gateway", protocols: ["ocpp1.6"] }));
 
   const api = new Hono<{ Bindings: Env }>();
   // The document describes the API and holds no data: readable without credentials, like EMQX's swagger.
@@ -32,7 +36,7 @@ export function createApp(): Hono<{ Bindings: Env }> {
   api.route("/gateways/ocpp/clients", clientsApi);
   api.route("/gateways/ocpp/broker", brokerApi);
   api.route("/gateways/ocpp", gatewayApi);
-  app.route("/api/v5", api);
+  app.route(`${WORKER_ROUTES.api}/v5`, api);
 
   app.notFound((c) => errorResponse(new ApiError(404, "RESOURCE_NOT_FOUND", "no such resource"), c));
   return app;

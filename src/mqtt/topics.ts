@@ -80,9 +80,64 @@ export function downstreamTemplateProblem(template: string): string | undefined 
   return undefined;
 }
 
-/** Why an upstream (publish) template cannot be used, or undefined when it can. */
-export function upstreamTemplateProblem(template: string): string | undefined {
-  if (template.length === 0) return "must not be empty";
-  if (/[+#\u0000]/.test(template)) return "must not contain MQTT wildcards";
+/**
+ * Why a topic (mountpoint + template) cannot be used for publishing or subscribing, or undefined when it can:
+ * topics starting with `$` are the broker's (MQTT 3.1.1 §4.7.2, MQTT-4.7.2-1: wildcard filters never match them),
+ * and an empty level (`a//b`, a leading or trailing `/`) is legal but always a slip of a mountpoint or template.
+ */
+export function topicShapeProblem(topic: string): string | undefined {
+  if (topic.startsWith("$")) return "must not start with '$' (topics starting with '$' are reserved for the broker)";
+  if (topic.split("/").some((level) => level.length === 0)) return "must not have empty topic levels (no leading, trailing or double '/')";
   return undefined;
+}
+
+/**
+ * Why a publish template cannot be used, or undefined when it can. Each charge point needs topics of its own (a
+ * CSMS could not tell two chargers' messages apart, and a retained event per charger would overwrite the others'),
+ * so the charge point id must be a whole level, as in the downstream template.
+ */
+export function publishTemplateProblem(template: string): string | undefined {
+  if (/[+#\u0000]/.test(template)) return "must not contain MQTT wildcards";
+  if (!template.split("/").some((l) => CID_PLACEHOLDERS.has(l))) return "must contain ${cid} or ${clientid} as a whole topic level";
+  return undefined;
+}
+
+/** What a charge point id can be when it is substituted (see ocpp/identity.ts); a superset is safe here. */
+const CID_VALUE = "[^/+#\\u0000-\\u001f\\u007f-\\u009f]+";
+/** An Action name (ocpp/frame.ts), or the placeholder itself, which stays when there is no Action to put in. */
+const ANY_ACTION = "(?:[A-Za-z][A-Za-z0-9]{0,63}|\\$\\{action\\})";
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** True when some substitution of the template level's placeholders gives exactly `literal`. */
+function levelCanBe(templateLevel: string, literal: string, action: string | undefined): boolean {
+  if (!templateLevel.includes("${")) return templateLevel === literal;
+  let pattern = "";
+  let at = 0;
+  for (const m of templateLevel.matchAll(PLACEHOLDER)) {
+    pattern += escapeRegExp(templateLevel.slice(at, m.index));
+    pattern += m[1] === "action" ? (action === undefined ? ANY_ACTION : escapeRegExp(action)) : CID_VALUE;
+    at = m.index + m[0].length;
+  }
+  pattern += escapeRegExp(templateLevel.slice(at));
+  return new RegExp(`^${pattern}$`).test(literal);
+}
+
+/**
+ * True when the subscription `filter` could match a topic the gateway publishes from `template` (mountpoint
+ * included), for any charge point id and, unless `action` fixes it, any Action. MQTT 3.1.1 §4.7.1: `+` matches
+ * exactly one level, `#` (last) the parent level and any number of levels below it.
+ */
+export function filterCanMatchTemplate(filter: string, template: string, action?: string): boolean {
+  const filterLevels = filter.split("/");
+  const topicLevels = template.split("/");
+  for (const [i, f] of filterLevels.entries()) {
+    if (f === "#") return true;
+    const level = topicLevels[i];
+    if (level === undefined) return false;
+    if (f !== "+" && !levelCanBe(level, f, action)) return false;
+  }
+  return filterLevels.length === topicLevels.length;
 }

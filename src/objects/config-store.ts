@@ -1,5 +1,6 @@
 /** Loads the effective gateway configuration: deploy-time `GATEWAY_CONFIG` overridden by the API's copy in KV. */
 import { ConfigError, resolveConfig, type GatewayConfig } from "../config/gateway-config";
+import { log } from "../log";
 
 /** KV key of the configuration written through the management API. */
 export const CONFIG_KV_KEY = "gateway/config";
@@ -15,10 +16,21 @@ function deployConfig(env: Env): unknown {
   }
 }
 
-/** The configuration written through the management API ({} when none). */
+/**
+ * The configuration written through the management API ({} when none, and when what is stored is not a JSON
+ * object: a PUT then writes a fresh one instead of failing on it forever).
+ */
 export async function readConfigOverride(env: Env): Promise<Record<string, unknown>> {
-  const stored = await env.GATEWAY_KV.get<Record<string, unknown>>(CONFIG_KV_KEY, { type: "json" });
-  return stored ?? {};
+  const stored = await env.GATEWAY_KV.get(CONFIG_KV_KEY);
+  if (stored === null) return {};
+  try {
+    const value: unknown = JSON.parse(stored);
+    if (typeof value === "object" && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+  } catch {
+    // reported below like any other unusable override
+  }
+  log("error", "stored_config_unreadable", { key: CONFIG_KV_KEY });
+  return {};
 }
 
 export async function writeConfigOverride(env: Env, override: Record<string, unknown>): Promise<void> {
@@ -30,10 +42,28 @@ export function resolveWithOverride(env: Env, override: unknown): ReturnType<typ
   return resolveConfig(deployConfig(env), override);
 }
 
-export async function loadGatewayConfig(env: Env): Promise<GatewayConfig> {
+export interface EffectiveConfig {
+  readonly config: GatewayConfig;
+  /**
+   * Why the stored override is not in force, when it is not: an override that was valid when written can fail a
+   * rule added later. It is then ignored (the deploy-time configuration applies) rather than failing every request,
+   * management calls included, so that GET still shows the problems and a PUT can fix them.
+   */
+  readonly storedProblems?: readonly string[];
+}
+
+/** The configuration in force. Throws ConfigError only when the deploy-time configuration itself is invalid. */
+export async function loadEffectiveConfig(env: Env): Promise<EffectiveConfig> {
   const result = resolveWithOverride(env, await readConfigOverride(env));
-  if (!result.ok) throw new ConfigError(result.problems);
-  return result.config;
+  if (result.ok) return { config: result.config };
+  const deployed = resolveConfig(deployConfig(env));
+  if (!deployed.ok) throw new ConfigError(deployed.problems);
+  log("error", "stored_config_ignored", { problems: result.problems });
+  return { config: deployed.config, storedProblems: result.problems };
+}
+
+export async function loadGatewayConfig(env: Env): Promise<GatewayConfig> {
+  return (await loadEffectiveConfig(env)).config;
 }
 
 export function brokerLinkShards(env: Env): number {

@@ -104,6 +104,57 @@ describe("gateway configuration", () => {
     expect(await env.GATEWAY_KV.get(CONFIG_KV_KEY)).toBeNull();
   });
 
+  it.each([
+    [{ upstream: { error_topic: "cs/${cid}" } }, /upstream\.error_topic: 'ocpp\/cs\/\$\{cid\}' falls under the downstream subscription 'ocpp\/cs\/\+' \(dnstream\.topic\)/],
+    [{ dnstream: { topic: "cp/${cid}/+" } }, /upstream\.reply_topic: .*'ocpp\/cp\/\+\/\+' \(dnstream\.topic\)/],
+    [{ events_topic: "events/all" }, /events_topic: must contain \$\{cid\} or \$\{clientid\} as a whole topic level/],
+    [{ default_heartbeat_interval: "999999999h" }, /default_heartbeat_interval: must be at most 24h/],
+    [{ listeners: [{ type: "ws", name: "default", websocket: { path: "/api" } }] }, /listeners\.0\.websocket\.path: must not be \/ or \/api/],
+  ])("PUT %j → 400 naming the field (configuration that cannot work)", async (body, message) => {
+    await expectError(await api("", { method: "PUT", body }), 400, "BAD_REQUEST", message);
+    expect(await env.GATEWAY_KV.get(CONFIG_KV_KEY)).toBeNull();
+    expect((await api("")).status).toBe(200);
+  });
+
+  it("a stored override that fails a newer rule is ignored, shown by GET, and a PUT can fix it", async () => {
+    // As if written before the rules existed: a charge point path over the API and a topic looping downstream.
+    const stale = {
+      mountpoint: "tenant1/",
+      listeners: [{ type: "ws", name: "default", websocket: { path: "/api" } }],
+      upstream: { error_topic: "cs/${cid}" },
+    };
+    await env.GATEWAY_KV.put(CONFIG_KV_KEY, JSON.stringify(stale));
+    const res = await api("");
+    expect(res.status).toBe(200);
+    const view = (await res.json()) as Record<string, unknown>;
+    // The deploy-time configuration is in force; the problems name the fields.
+    expect(view).toMatchObject({ mountpoint: "ocpp/", listeners: [{ websocket: { path: "/ocpp" } }] });
+    expect((view.stored_config_problems as string[]).join("; ")).toMatch(/listeners\.0\.websocket\.path.*upstream\.error_topic|upstream\.error_topic.*listeners\.0\.websocket\.path/);
+    // Charge points are served under the path in force (a plain GET there is an upgrade refused with 426).
+    expect((await SELF.fetch("http://gateway/ocpp/stale-cfg")).status).toBe(426);
+    // A PUT that fixes only one field still names the other; fixing both stores the override again.
+    await expectError(
+      await api("", { method: "PUT", body: { listeners: [{ type: "ws", name: "default", websocket: { path: "/chargers" } }] } }),
+      400,
+      "BAD_REQUEST",
+      /upstream\.error_topic/,
+    );
+    const fixed = { listeners: [{ type: "ws", name: "default", websocket: { path: "/chargers" } }], upstream: { error_topic: "cp/${cid}/Error" } };
+    expect((await api("", { method: "PUT", body: fixed })).status).toBe(204);
+    const after = (await (await api("")).json()) as Record<string, unknown>;
+    expect(after).toMatchObject({ mountpoint: "tenant1/", listeners: [{ websocket: { path: "/chargers" } }] });
+    expect(after.stored_config_problems).toBeUndefined();
+    // A GET written back as it is (stored_config_problems included) is accepted.
+    expect((await api("", { method: "PUT", body: { ...view, listeners: after.listeners } })).status).toBe(204);
+  });
+
+  it("a stored override that is not a JSON object does not stop the API; a PUT replaces it", async () => {
+    await env.GATEWAY_KV.put(CONFIG_KV_KEY, "{not json");
+    expect((await api("")).status).toBe(200);
+    expect((await api("", { method: "PUT", body: { mountpoint: "m/" } })).status).toBe(204);
+    expect(await (await api("")).json()).toMatchObject({ mountpoint: "m/" });
+  });
+
   it("PUT with a body that is not a JSON object → 400", async () => {
     await expectError(await api("", { method: "PUT", body: "{nope" }), 400, "BAD_REQUEST", /not valid JSON/);
     await expectError(await api("", { method: "PUT", body: "[1]" }), 400, "BAD_REQUEST", /JSON object/);

@@ -3,8 +3,11 @@ import {
   cidFromDownstreamTopic,
   downstreamFilter,
   downstreamTemplateProblem,
+  filterCanMatchTemplate,
+  publishTemplateProblem,
   renderTopic,
   TopicError,
+  topicShapeProblem,
 } from "../../src/mqtt/topics";
 
 describe("renderTopic", () => {
@@ -52,5 +55,46 @@ describe("downstream filter and charge point id", () => {
     ["cs/${cid}/a+", "wildcard inside level 'a+'"],
   ])("template %s: %s", (template, problem) => {
     expect(downstreamTemplateProblem(template)).toBe(problem);
+  });
+});
+
+describe("publish templates", () => {
+  it.each([
+    ["cp/${cid}", undefined],
+    ["cp/${clientid}/Notify/${action}", undefined],
+    ["events/all", "must contain ${cid} or ${clientid} as a whole topic level"],
+    ["cp/x${cid}", "must contain ${cid} or ${clientid} as a whole topic level"],
+    ["cp/${cid}/+", "must not contain MQTT wildcards"],
+  ])("%s: %s", (template, problem) => expect(publishTemplateProblem(template)).toBe(problem));
+
+  it.each([
+    ["ocpp/cp/${cid}", undefined],
+    ["ocpp//cp", "must not have empty topic levels (no leading, trailing or double '/')"],
+    ["/cp", "must not have empty topic levels (no leading, trailing or double '/')"],
+    ["cp/", "must not have empty topic levels (no leading, trailing or double '/')"],
+    ["$SYS/x", "must not start with '$' (topics starting with '$' are reserved for the broker)"],
+  ])("topic %s: %s", (topic, problem) => expect(topicShapeProblem(topic)).toBe(problem));
+});
+
+describe("can a subscription receive what a template publishes (any charge point id, any Action)", () => {
+  it.each([
+    ["ocpp/cs/+", "ocpp/cs/${cid}", undefined, true],
+    ["ocpp/cs/+", "ocpp/cp/${cid}", undefined, false],
+    ["ocpp/cs/+", "ocpp/cs/${cid}/Reply", undefined, false],
+    ["ocpp/cs/+/#", "ocpp/cs/${cid}", undefined, true],
+    ["ocpp/#", "ocpp/events/${cid}", undefined, true],
+    ["ocpp/cs/+", "ocpp/${cid}/${cid}", undefined, true],
+    ["ocpp/+/Heartbeat", "ocpp/${cid}/${action}", undefined, true],
+    ["ocpp/+/Heartbeat", "ocpp/${cid}/${action}", "BootNotification", false],
+    ["ocpp/+/Heartbeat", "ocpp/${cid}/Notify-${action}", undefined, false],
+    ["ocpp/+/Notify-Heartbeat", "ocpp/${cid}/Notify-${action}", undefined, true],
+    // With no Action to put in, `${action}` stays as text (renderTopic), which a literal level cannot equal here.
+    ["ocpp/+/${x}", "ocpp/${cid}/${action}", undefined, false],
+    ["ocpp/a.b/+", "ocpp/a${cid}b/${cid}", undefined, true],
+    ["ocpp/a.b/+", "ocpp/a.c/${cid}", undefined, false],
+    ["ocpp/cs/+", "ocpp/cs/${unknown}", undefined, true],
+    ["ocpp/cs/x", "ocpp/cs/${unknown}", undefined, false],
+  ])("%s vs %s (Action %s): %s", (filter, template, action, expected) => {
+    expect(filterCanMatchTemplate(filter, template, action)).toBe(expected);
   });
 });

@@ -6,7 +6,7 @@
 import { Hono } from "hono";
 import { READ_ONLY_FIELDS, type GatewayConfig } from "../../config/gateway-config";
 import { log, errorMessage } from "../../log";
-import { readConfigOverride, resolveWithOverride, writeConfigOverride } from "../../objects/config-store";
+import { loadEffectiveConfig, readConfigOverride, resolveWithOverride, writeConfigOverride } from "../../objects/config-store";
 import { allBrokerLinks } from "../../objects/links";
 import { ApiError } from "../errors";
 import { jsonBody } from "./request";
@@ -14,8 +14,13 @@ import { jsonBody } from "./request";
 /** Keys EMQX accepts in the body but does not take as configuration. */
 const IGNORED_ON_PUT = new Set<string>([...READ_ONLY_FIELDS, "authentication"]);
 
-export function gatewayView(config: GatewayConfig) {
-  return { ...config, name: "ocpp", status: config.enable ? "running" : "stopped" };
+export function gatewayView(config: GatewayConfig, storedProblems?: readonly string[]) {
+  return {
+    ...config,
+    name: "ocpp",
+    status: config.enable ? "running" : "stopped",
+    ...(storedProblems === undefined ? {} : { stored_config_problems: storedProblems }),
+  };
 }
 
 async function store(env: Env, override: Record<string, unknown>): Promise<void> {
@@ -36,9 +41,8 @@ async function store(env: Env, override: Record<string, unknown>): Promise<void>
 
 export const gatewayApi = new Hono<{ Bindings: Env }>()
   .get("/", async (c) => {
-    const result = resolveWithOverride(c.env, await readConfigOverride(c.env));
-    if (!result.ok) throw new ApiError(500, "INTERNAL_ERROR", `the stored configuration is invalid: ${result.problems.join("; ")}`);
-    return c.json(gatewayView(result.config));
+    const { config, storedProblems } = await loadEffectiveConfig(c.env);
+    return c.json(gatewayView(config, storedProblems));
   })
   .put("/", async (c) => {
     const body = await jsonBody(c);

@@ -91,7 +91,7 @@ export function openApiDocument(): object {
     },
     paths: {
       "/gateways/ocpp": {
-        get: { summary: "The effective gateway configuration", responses: { "200": { description: "configuration, name and status", content: json(ref("GatewayConfig")) }, ...common } },
+        get: { summary: "The effective gateway configuration", responses: { "200": { description: "configuration, name and status; stored_config_problems lists why a stored override is ignored, when it is", content: json(ref("GatewayConfig")) }, ...common } },
         put: {
           summary: "Merge top-level keys into the configuration",
           requestBody: { required: true, content: json(ref("GatewayConfig")) },
