@@ -11,9 +11,9 @@
  * Downstream (MQTT → charge point): the same shapes; `Action` is required on a CALL and ignored on replies,
  * `ErrorDetails` is optional (sent as `{}` when absent).
  */
-import { objectMemberSpans, sliceSpan } from "../ocpp/json-scan";
+import { firstDuplicateKey, hasDuplicateKeys, objectMemberSpans, sliceSpan } from "../ocpp/json-scan";
 import { isActionName, isJsonObject, type Frame, type JsonObject } from "../ocpp/frame";
-import { ErrorKind, MessageTypeId, type OcppProtocol } from "../ocpp/protocol";
+import { ErrorKind, isKnownErrorCode, MessageTypeId, type OcppProtocol } from "../ocpp/protocol";
 
 export const GATEWAY_ORIGIN = "gateway";
 
@@ -128,6 +128,8 @@ export function decodeDownstream(text: string, protocol: OcppProtocol): Downstre
   const ids: { uniqueId?: string; action?: string } = {};
   if (typeof value.UniqueId === "string") ids.uniqueId = value.UniqueId;
   if (typeof value.Action === "string") ids.action = value.Action;
+  // The Payload is forwarded as written: a duplicate key would reach the charge point unchecked (see json-scan.ts).
+  if (hasDuplicateKeys(text, value)) return malformed(`envelope has a duplicate key at ${firstDuplicateKey(text) ?? ""}`, ids);
 
   const type = value.MessageTypeId;
   if (type === undefined) return missing("MessageTypeId", ids);
@@ -169,6 +171,10 @@ export function decodeDownstream(text: string, protocol: OcppProtocol): Downstre
       if (value.ErrorCode === undefined) return missing("ErrorCode", ids);
       if (typeof value.ErrorCode !== "string" || value.ErrorCode.length === 0) {
         return malformed("ErrorCode must be a non-empty string", ids);
+      }
+      // OCPP-J 1.6 §4.2.3: a CALLERROR's ErrorCode is one of the protocol's codes; a charge point may reject others.
+      if (!isKnownErrorCode(protocol, value.ErrorCode)) {
+        return malformed(`ErrorCode ${JSON.stringify(value.ErrorCode)} is not an OCPP ${protocol.version} error code`, ids);
       }
       if (value.ErrorDescription === undefined) return missing("ErrorDescription", ids);
       if (typeof value.ErrorDescription !== "string") return malformed("ErrorDescription must be a string", ids);

@@ -1,13 +1,13 @@
 /**
  * OCPP-J frames (OCPP-J 1.6 §4): parsing in stages, each stage failing with one specific error, and serialising.
  *
- *   JSON → array → MessageTypeId → UniqueId → shape of the type → payload
+ *   JSON → array → MessageTypeId → UniqueId → shape of the type → payload → no duplicate keys
  *
  * A failure knows whether it can be answered with a CALLERROR: only a CALL (or a frame of unknown type) whose
  * UniqueId could be read. A malformed CALLRESULT or CALLERROR is never answered (OCPP-J §4.2.3: CALLERROR only
  * replies to a CALL), but its UniqueId is kept so the gateway can tell the CSMS which call went wrong.
  */
-import { lastElementSpan, sliceSpan } from "./json-scan";
+import { firstDuplicateKey, hasDuplicateKeys, lastElementSpan, sliceSpan } from "./json-scan";
 import { ErrorKind, MessageTypeId, type OcppProtocol } from "./protocol";
 
 export type JsonObject = { [key: string]: unknown };
@@ -110,6 +110,17 @@ export function parseFrame(text: string, protocol: OcppProtocol): FrameResult {
       message: `UniqueId must be 1 to ${protocol.maxUniqueIdLength} characters long`,
     });
   }
+  const result = parseShape(text, value, typeId, base);
+  if (result.ok && hasDuplicateKeys(text, value)) {
+    // The frame is relayed as written: a receiver that keeps the first of two keys would read something the
+    // checks never saw. FormationViolation: the payload does not conform to the PDU (OCPP-J 1.6 §4.2.3).
+    const at = firstDuplicateKey(text) ?? "";
+    return fail({ ...base, kind: ErrorKind.Formation, message: `frame has a duplicate key at ${at}` });
+  }
+  return result;
+}
+
+function parseShape(text: string, value: unknown[], typeId: MessageTypeId, base: Base): FrameResult {
   switch (typeId) {
     case MessageTypeId.Call:
       return parseCall(text, value, base);

@@ -5,6 +5,10 @@
  *
  * Precondition: `text` is valid JSON (callers run JSON.parse first). The scan is iterative, so deeply nested input
  * cannot overflow the stack.
+ *
+ * Also finds duplicate object keys, which JSON.parse hides (RFC 8259 §4: the names SHOULD be unique; parsers differ
+ * on which duplicate they keep). Forwarding the sender's bytes means a check made on JSON.parse's last value could
+ * be read differently by the receiver, so such a document must be refused rather than relayed.
  */
 
 export interface Span {
@@ -133,6 +137,104 @@ export function objectMemberSpans(text: string): Map<string, Span> | undefined {
     i = skipWhitespace(text, i + 1);
   }
   return members;
+}
+
+/**
+ * Number of object members in the document: in valid JSON a `:` outside a string separates a member's name from
+ * its value and appears nowhere else.
+ */
+function memberCount(text: string): number {
+  let n = 0;
+  const length = text.length;
+  for (let i = 0; i < length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      for (i++; i < length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === BACKSLASH) i++;
+        else if (d === QUOTE) break;
+      }
+    } else if (c === COLON) {
+      n++;
+    }
+  }
+  return n;
+}
+
+/** Number of own keys of every object inside a JSON.parse result (iterative: nesting depth is the sender's). */
+function keyCount(value: unknown): number {
+  let n = 0;
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v !== "object" || v === null) continue;
+    if (Array.isArray(v)) {
+      for (const e of v) if (typeof e === "object" && e !== null) stack.push(e);
+      continue;
+    }
+    const record = v as Record<string, unknown>;
+    for (const key in record) {
+      n++;
+      const e = record[key];
+      if (typeof e === "object" && e !== null) stack.push(e);
+    }
+  }
+  return n;
+}
+
+/**
+ * True when an object anywhere in `text` repeats a key. `value` is `JSON.parse(text)`: every duplicate collapses two
+ * members into one key, so the counts differ exactly when there is one. Two linear passes and no allocation per
+ * key: this runs on every frame.
+ */
+export function hasDuplicateKeys(text: string, value: unknown): boolean {
+  return memberCount(text) !== keyCount(value);
+}
+
+interface Container {
+  /** Keys seen so far (objects only). */
+  readonly keys?: Set<string>;
+  readonly pointer: string;
+  index: number;
+  expectKey: boolean;
+  lastKey: string;
+}
+
+function pointerToken(token: string): string {
+  return token.replace(/~/g, "~0").replace(/\//g, "~1");
+}
+
+/**
+ * JSON Pointer (RFC 6901) of the first repeated key in `text`, or undefined when there is none. Slower than
+ * hasDuplicateKeys (a set per object): used to name the key once a document is known to have one.
+ */
+export function firstDuplicateKey(text: string): string | undefined {
+  const stack: Container[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const top = stack[stack.length - 1];
+    if (c === QUOTE) {
+      const end = skipString(text, i);
+      if (top?.keys !== undefined && top.expectKey) {
+        const raw = text.slice(i + 1, end - 1);
+        const key = raw.includes("\\") ? (JSON.parse(text.slice(i, end)) as string) : raw;
+        if (top.keys.has(key)) return `${top.pointer}/${pointerToken(key)}`;
+        top.keys.add(key);
+        top.lastKey = key;
+        top.expectKey = false;
+      }
+      i = end - 1;
+    } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      const pointer = top === undefined ? "" : `${top.pointer}/${top.keys === undefined ? String(top.index) : pointerToken(top.lastKey)}`;
+      stack.push({ ...(c === OPEN_BRACE ? { keys: new Set<string>() } : {}), pointer, index: 0, expectKey: c === OPEN_BRACE, lastKey: "" });
+    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+      stack.pop();
+    } else if (c === COMMA && top !== undefined) {
+      if (top.keys === undefined) top.index++;
+      else top.expectKey = true;
+    }
+  }
+  return undefined;
 }
 
 export function sliceSpan(text: string, span: Span): string {

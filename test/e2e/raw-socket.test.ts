@@ -108,6 +108,64 @@ describe("malformed frames over a raw socket", () => {
   });
 });
 
+describe("duplicate keys and unknown error codes are refused, never relayed", () => {
+  it("a CALL with a duplicate key gets CALLERROR FormationViolation and is not published", async () => {
+    const raw = await open("e2e-raw-dupkey");
+    raw.ws.send('[2,"dup1","BootNotification",{"chargePointVendor":"V","chargePointModel":"M","chargePointVendor":"' + "x".repeat(500) + '"}]');
+    expect(await raw.next()).toEqual([4, "dup1", "FormationViolation", "frame has a duplicate key at /3/chargePointVendor", {}]);
+    // A later call is published; the refused one, which would have come first, never was.
+    raw.ws.send('[2,"dup2","Heartbeat",{}]');
+    await csms.on("ocpp/cp/e2e-raw-dupkey", "dup2");
+    expect(csms.all("ocpp/cp/e2e-raw-dupkey").filter((e) => e.body.UniqueId === "dup1")).toEqual([]);
+    raw.ws.close(1000);
+  });
+
+  it("a CSMS envelope with a duplicate key gets a gateway error envelope and never reaches the charge point", async () => {
+    const raw = await open("e2e-raw-dupenv");
+    await csms.publish("ocpp/cs/e2e-raw-dupenv", '{"MessageTypeId":2,"UniqueId":"r1","Action":"Reset","Payload":{"type":"Bogus","type":"Hard"}}');
+    const error = await csms.on("ocpp/cp/e2e-raw-dupenv/Reply", "r1");
+    expect(error.body).toMatchObject({
+      MessageTypeId: 4,
+      UniqueId: "r1",
+      Action: "Reset",
+      ErrorCode: "FormationViolation",
+      Origin: "gateway",
+      Reason: "malformed",
+    });
+    expect(error.body.ErrorDescription).toContain("duplicate key at /Payload/type");
+    // The next call is the first frame the charge point sees.
+    await csms.publish("ocpp/cs/e2e-raw-dupenv", { MessageTypeId: 2, UniqueId: "r2", Action: "ClearCache", Payload: {} });
+    expect(await raw.next()).toEqual([2, "r2", "ClearCache", {}]);
+    raw.ws.close(1000);
+  });
+
+  it("a CALLRESULT with a duplicate key answering a CSMS call is reported to the CSMS as malformed, not published", async () => {
+    const raw = await open("e2e-raw-dupresult");
+    await csms.publish("ocpp/cs/e2e-raw-dupresult", { MessageTypeId: 2, UniqueId: "q1", Action: "ClearCache", Payload: {} });
+    expect(await raw.next()).toEqual([2, "q1", "ClearCache", {}]);
+    raw.ws.send('[3,"q1",{"status":"Rejected","status":"Accepted"}]');
+    const error = await csms.on("ocpp/cp/e2e-raw-dupresult/Reply", "q1");
+    expect(error.body).toMatchObject({ UniqueId: "q1", Action: "ClearCache", ErrorCode: "FormationViolation", Origin: "gateway", Reason: "malformed" });
+    expect(error.body.ErrorDescription).toContain("duplicate key at /2/status");
+    expect(csms.all("ocpp/cp/e2e-raw-dupresult/Reply").filter((e) => e.body.UniqueId === "q1")).toEqual([]);
+    raw.ws.close(1000);
+  });
+
+  it("a CSMS CALLERROR with an unknown error code gets a gateway error envelope and is not sent", async () => {
+    const raw = await open("e2e-raw-badcode");
+    raw.ws.send('[2,"hb1","Heartbeat",{}]');
+    await csms.on("ocpp/cp/e2e-raw-badcode", "hb1");
+    await csms.publish("ocpp/cs/e2e-raw-badcode", { MessageTypeId: 4, UniqueId: "hb1", ErrorCode: "Anything Goes \n", ErrorDescription: "x" });
+    const error = await csms.on("ocpp/cp/e2e-raw-badcode/Reply", "hb1");
+    expect(error.body).toMatchObject({ MessageTypeId: 4, UniqueId: "hb1", ErrorCode: "FormationViolation", Origin: "gateway", Reason: "malformed" });
+    expect(error.body.ErrorDescription).toContain("is not an OCPP 1.6 error code");
+    // A corrected answer still goes through, and it is the first frame the charge point sees.
+    await csms.publish("ocpp/cs/e2e-raw-badcode", { MessageTypeId: 4, UniqueId: "hb1", ErrorCode: "GenericError", ErrorDescription: "x" });
+    expect(await raw.next()).toEqual([4, "hb1", "GenericError", "x", {}]);
+    raw.ws.close(1000);
+  });
+});
+
 describe("upgrade refusals seen by a real client", () => {
   it("refuses an unsupported subprotocol with 400", async () => {
     expect(await refusal("e2e-raw-proto", ["ocpp2.0.1"])).toEqual({

@@ -71,6 +71,18 @@ describe("decodeDownstream", () => {
     expect(b.ok && b.message).toMatchObject({ type: 4, errorDetailsText: "{}" });
   });
 
+  it("names the duplicate key and the unknown error code", () => {
+    const dup = decodeDownstream('{"MessageTypeId":2,"UniqueId":"u","Action":"Reset","Payload":{"type":"Bogus","type":"Hard"}}', OCPP16);
+    expect(!dup.ok && dup.error.message).toBe("envelope has a duplicate key at /Payload/type");
+    const code = decodeDownstream('{"MessageTypeId":4,"UniqueId":"u","ErrorCode":"Anything Goes","ErrorDescription":"d"}', OCPP16);
+    expect(!code.ok && code.error.message).toBe('ErrorCode "Anything Goes" is not an OCPP 1.6 error code');
+  });
+
+  it.each(Object.values(OCPP16.errorCodes))("accepts the OCPP 1.6 error code %s", (errorCode) => {
+    const r = decodeDownstream(JSON.stringify({ MessageTypeId: 4, UniqueId: "u", ErrorCode: errorCode, ErrorDescription: "" }), OCPP16);
+    expect(r.ok).toBe(true);
+  });
+
   it.each([
     ["{", "FormationViolation", undefined, undefined],
     ["[2]", "FormationViolation", undefined, undefined],
@@ -87,6 +99,14 @@ describe("decodeDownstream", () => {
     ['{"MessageTypeId":4,"UniqueId":"u","ErrorCode":"GenericError"}', "ProtocolError", "u", undefined],
     ['{"MessageTypeId":4,"UniqueId":"u","ErrorCode":"GenericError","ErrorDescription":"d","ErrorDetails":[]}', "FormationViolation", "u", undefined],
     [`{"MessageTypeId":3,"UniqueId":"${"u".repeat(37)}","Payload":{}}`, "FormationViolation", "u".repeat(37), undefined],
+    // Duplicate keys, at any depth: the bytes are forwarded, so a receiver could read the other value.
+    ['{"MessageTypeId":2,"UniqueId":"u","Action":"Reset","Payload":{"type":"Bogus","type":"Hard"}}', "FormationViolation", "u", "Reset"],
+    ['{"MessageTypeId":2,"UniqueId":"u","Action":"Reset","Action":"Reset","Payload":{"type":"Hard"}}', "FormationViolation", "u", "Reset"],
+    ['{"MessageTypeId":3,"UniqueId":"u","Payload":{"idTagInfo":{"status":"Blocked","status":"Accepted"}}}', "FormationViolation", "u", undefined],
+    // ErrorCode outside the protocol's vocabulary (OCPP-J 1.6 §4.2.3).
+    ['{"MessageTypeId":4,"UniqueId":"u","ErrorCode":"Anything Goes \\n","ErrorDescription":"d"}', "FormationViolation", "u", undefined],
+    ['{"MessageTypeId":4,"UniqueId":"u","ErrorCode":"genericerror","ErrorDescription":"d"}', "FormationViolation", "u", undefined],
+    ['{"MessageTypeId":4,"UniqueId":"u","ErrorCode":"OccurrenceConstraintViolation","ErrorDescription":"d"}', "FormationViolation", "u", undefined],
   ])("%s → %s", (text, code, uniqueId, action) => {
     const r = decodeDownstream(text, OCPP16);
     expect(r.ok).toBe(false);

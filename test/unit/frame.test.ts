@@ -72,6 +72,33 @@ describe("parseFrame: malformed input, one specific error per stage", () => {
   });
 });
 
+describe("parseFrame: duplicate keys", () => {
+  it.each([
+    // [frame, answerable, where]
+    ['[2,"d1","Reset",{"type":"Bogus","type":"Hard"}]', true, "/3/type"],
+    ['[2,"d2","BootNotification",{"chargePointVendor":"V","chargePointModel":"M","chargePointVendor":"W"}]', true, "/3/chargePointVendor"],
+    // The same key spelled with an escape, and a duplicate deep inside.
+    ['[2,"d3","Reset",{"type":"Soft","t\\u0079pe":"Hard"}]', true, "/3/type"],
+    ['[2,"d4","DataTransfer",{"vendorId":"v","data":[{"a":{"k":1,"k":2}}]}]', true, "/3/data/0/a/k"],
+    ['[3,"d5",{"status":"Accepted","status":"Rejected"}]', false, "/2/status"],
+    ['[4,"d6","GenericError","d",{"a":1,"a":2}]', false, "/4/a"],
+  ])("%s (answerable %s) → FormationViolation at %s", (text, answerable, where) => {
+    const r = parseFrame(text, OCPP16);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(OCPP16.errorCodes[r.error.kind]).toBe("FormationViolation");
+    expect(r.error.answerable).toBe(answerable);
+    expect(r.error.uniqueId).toBe(JSON.parse(text)[1]);
+    expect(r.error.messageTypeId).toBe(JSON.parse(text)[0]);
+    expect(r.error.message).toBe(`frame has a duplicate key at ${where}`);
+  });
+
+  it("the same key in different objects, or as a string value, is no duplicate", () => {
+    expect(parseFrame('[2,"u","DataTransfer",{"vendorId":"v","data":{"vendorId":"w"},"messageId":"vendorId"}]', OCPP16).ok).toBe(true);
+    expect(parseFrame('[2,"u","DataTransfer",{"vendorId":"a:b","data":"\\":\\""}]', OCPP16).ok).toBe(true);
+  });
+});
+
 describe("serialising frames", () => {
   it("writes frames around raw payload text", () => {
     expect(callText('a"b', "Reset", '{"type": "Soft"}')).toBe('[2,"a\\"b","Reset",{"type": "Soft"}]');

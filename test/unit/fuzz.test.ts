@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { decodeDownstream } from "../../src/mqtt/envelope";
 import { cidFromDownstreamTopic, renderTopic, TopicError } from "../../src/mqtt/topics";
 import { parseFrame } from "../../src/ocpp/frame";
+import { firstDuplicateKey, hasDuplicateKeys } from "../../src/ocpp/json-scan";
 import { chargePointIdProblem } from "../../src/ocpp/identity";
 import { ErrorKind, OCPP16 } from "../../src/ocpp/protocol";
 import { config, fakeRelay } from "./support/fake-relay";
@@ -148,6 +149,45 @@ describe("the relay on arbitrary input", () => {
         for (const p of t.published) expect(p.topic.startsWith("ocpp/")).toBe(true);
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe("duplicate keys", () => {
+  type Tree = { leaf: string } | { array: Tree[] } | { object: [string, Tree][] };
+  /** Raw JSON string contents: several spellings of the same names, and strings full of JSON punctuation. */
+  const rawKey = fc.constantFrom("a", "b", "type", "t\\u0079pe", "x:y", 'q\\"', "{", "a/b");
+  const leaf = fc.constantFrom("1", "-2.5e3", "true", "null", '"a:b"', '"}]"', '"\\\\"', '"{\\"k\\":1}"');
+  const { tree } = fc.letrec<{ tree: Tree }>((tie) => ({
+    tree: fc.oneof(
+      { depthSize: "small", withCrossShrink: true },
+      leaf.map((l) => ({ leaf: l })),
+      fc.array(tie("tree"), { maxLength: 4 }).map((array) => ({ array })),
+      fc.array(fc.tuple(rawKey, tie("tree")), { maxLength: 4 }).map((object) => ({ object })),
+    ),
+  }));
+  const text = (t: Tree, sp: string): string =>
+    "leaf" in t
+      ? t.leaf
+      : "array" in t
+        ? `[${sp}${t.array.map((e) => text(e, sp)).join(`,${sp}`)}]`
+        : `{${sp}${t.object.map(([k, v]) => `"${k}"${sp}:${sp}${text(v, sp)}`).join(`${sp},`)}}`;
+  const hasDuplicate = (t: Tree): boolean => {
+    if ("leaf" in t) return false;
+    if ("array" in t) return t.array.some(hasDuplicate);
+    const names = t.object.map(([k]) => JSON.parse(`"${k}"`) as string);
+    return new Set(names).size !== names.length || t.object.some(([, v]) => hasDuplicate(v));
+  };
+
+  it("the fast check and the locating scan agree with the document's structure", () => {
+    fc.assert(
+      fc.property(tree, ws, (t, sp) => {
+        const doc = text(t, sp);
+        const expected = hasDuplicate(t);
+        expect(hasDuplicateKeys(doc, JSON.parse(doc))).toBe(expected);
+        expect(firstDuplicateKey(doc) !== undefined).toBe(expected);
+      }),
+      RUNS,
     );
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { arrayElementSpans, objectMemberSpans, sliceSpan } from "../../src/ocpp/json-scan";
+import { arrayElementSpans, firstDuplicateKey, hasDuplicateKeys, objectMemberSpans, sliceSpan } from "../../src/ocpp/json-scan";
 
 const elements = (text: string) => arrayElementSpans(text)?.map((s) => sliceSpan(text, s));
 
@@ -45,5 +45,32 @@ describe("objectMemberSpans", () => {
 
   it("returns undefined for a non-object document", () => {
     expect(objectMemberSpans("[1]")).toBeUndefined();
+  });
+});
+
+describe("duplicate keys", () => {
+  it.each([
+    ['{"a":1,"b":2}', undefined],
+    ['{"a":1,"a":2}', "/a"],
+    ['{"a":{"b":1},"c":{"b":2}}', undefined],
+    ['{"a":{"b":1,"b":2}}', "/a/b"],
+    ['[1,{"x":[{"y":0},{"y":1,"y":2}]}]', "/1/x/1/y"],
+    ['{"k\\u0041":1,"kA":2}', "/kA"],
+    ['{"a/b":1,"a/b":2}', "/a~1b"],
+    ['{"a~":1,"a~":2}', "/a~0"],
+    ['{"s":"a:b,\\"c\\":{","s2":"}"}', undefined],
+    ['{"__proto__":1,"__proto__":2}', "/__proto__"],
+    ['{ "a" : 1 , "b" : [ "a" , "a" ] , "c" : { } }', undefined],
+    ['"a:b"', undefined],
+    ["[]", undefined],
+  ])("%s → %s", (text, pointer) => {
+    expect(firstDuplicateKey(text)).toBe(pointer);
+    expect(hasDuplicateKeys(text, JSON.parse(text))).toBe(pointer !== undefined);
+  });
+
+  it("handles 100,000 levels of nesting without recursion", () => {
+    const deep = `${'{"a":'.repeat(100_000)}1${"}".repeat(100_000)}`;
+    expect(hasDuplicateKeys(deep, JSON.parse(deep))).toBe(false);
+    expect(firstDuplicateKey(deep)).toBeUndefined();
   });
 });
