@@ -25,7 +25,7 @@ export const WORKER_ROUTES = { info: "/", api: "/api" } as const;
 
 /**
  * Longest value of each duration. A heartbeat deadline is at most (backoff + 1) intervals away: 1001 × 24 h is
- * under three years, far inside what `setAlarm` takes (a date up to the year 2262, kj::Date in nanoseconds).
+ * under three years, far inside what `setAlarm` takes (workerd refuses dates after 2189 with a TypeError).
  */
 export const DURATION_LIMITS_MS = {
   default_heartbeat_interval: DAY_MS,

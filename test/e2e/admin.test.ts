@@ -69,6 +69,23 @@ describe("EMQX's example calls (reference §8), verbatim", () => {
 });
 
 describe("configuration changes", () => {
+  it("configuration that cannot work is refused with 400 naming the fields, and the API keeps answering", async () => {
+    const refused = async (body: unknown, message: RegExp) => {
+      const res = await api("PUT", "/gateways/ocpp", body);
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ code: "BAD_REQUEST", message: expect.stringMatching(message) });
+    };
+    // The error topic under the downstream subscription: each gateway error envelope would come back downstream.
+    await refused({ dnstream: { topic: "cp/${cid}/Reply" } }, /upstream\.reply_topic: .*dnstream\.topic.*upstream\.error_topic: .*dnstream\.topic/);
+    // A charge point path over the management API would turn every API call, the one undoing it included, into an upgrade.
+    await refused({ listeners: [{ type: "ws", name: "default", websocket: { path: "/api" } }] }, /listeners\.0\.websocket\.path/);
+    await refused({ events_topic: "events/all" }, /events_topic: must contain \$\{cid\}/);
+    await refused({ dnstream: { session_expiry_interval: "999999999h" } }, /dnstream\.session_expiry_interval: must be at most 168h/);
+    const gateway = await api("GET", "/gateways/ocpp");
+    expect(gateway.status).toBe(200);
+    expect(await gateway.json()).toMatchObject({ dnstream: { topic: "cs/${cid}" }, listeners: [{ websocket: { path: "/ocpp" } }], events_topic: "events/${cid}" });
+  });
+
   it("a changed mountpoint applies to the next connection, both ways", async () => {
     await api("DELETE", "/gateways/ocpp/authentication");
     expect((await api("PUT", "/gateways/ocpp", { mountpoint: "tenant7/" })).status).toBe(204);
