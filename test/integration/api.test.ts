@@ -148,6 +148,16 @@ describe("gateway configuration", () => {
     expect((await api("", { method: "PUT", body: { ...view, listeners: after.listeners } })).status).toBe(204);
   });
 
+  it("a key set to null in a PUT is removed from the stored configuration, even one this version does not know", async () => {
+    await env.GATEWAY_KV.put(CONFIG_KV_KEY, JSON.stringify({ mountpoint: "m/", retired_field: 1 }));
+    expect(((await (await api("")).json()) as { stored_config_problems: string[] }).stored_config_problems.join()).toMatch(/retired_field/);
+    await expectError(await api("", { method: "PUT", body: { idle_timeout: "10s" } }), 400, "BAD_REQUEST", /retired_field/);
+    expect((await api("", { method: "PUT", body: { retired_field: null } })).status).toBe(204);
+    expect(await (await api("")).json()).toMatchObject({ mountpoint: "m/" });
+    expect((await api("", { method: "PUT", body: { mountpoint: null } })).status).toBe(204);
+    expect(await env.GATEWAY_KV.get(CONFIG_KV_KEY, "json")).toEqual({});
+  });
+
   it("a stored override that is not a JSON object does not stop the API; a PUT replaces it", async () => {
     await env.GATEWAY_KV.put(CONFIG_KV_KEY, "{not json");
     expect((await api("")).status).toBe(200);

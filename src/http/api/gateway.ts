@@ -1,7 +1,8 @@
 /**
  * `GET|PUT /gateways/ocpp` and `PUT /gateways/ocpp/enable/{true|false}` (EMQX shapes). PUT merges top-level keys
- * into the configuration stored in KV, validates the result against schemas/gateway-config.schema.json (compiled
- * ahead of time) and answers 204, or 400 with the field path and the reason.
+ * into the configuration stored in KV (a key set to null is removed), validates the result against
+ * schemas/gateway-config.schema.json (compiled ahead of time) and the rules of config-checks.ts, and answers 204, or
+ * 400 with the field path and the reason.
  */
 import { Hono } from "hono";
 import { READ_ONLY_FIELDS, type GatewayConfig } from "../../config/gateway-config";
@@ -47,7 +48,13 @@ export const gatewayApi = new Hono<{ Bindings: Env }>()
   .put("/", async (c) => {
     const body = await jsonBody(c);
     const override = await readConfigOverride(c.env);
-    for (const [key, value] of Object.entries(body)) if (!IGNORED_ON_PUT.has(key)) override[key] = value;
+    for (const [key, value] of Object.entries(body)) {
+      if (IGNORED_ON_PUT.has(key)) continue;
+      // No field takes null: it resets the key to the deploy-time value, which also removes a stored key that a
+      // newer version no longer knows (it would otherwise fail every later PUT).
+      if (value === null) delete override[key];
+      else override[key] = value;
+    }
     await store(c.env, override);
     return c.body(null, 204);
   })
