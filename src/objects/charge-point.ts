@@ -128,6 +128,8 @@ export class ChargePoint extends DurableObject<Env> {
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    // Taken before waiting for earlier frames: the rate limit judges when a frame arrived, not when its turn came.
+    const arrivedAt = Date.now();
     await this.serialize(async () => {
       // Read inside the serialized task: frames that arrive together must each see the previous one's state.
       const attachment = readAttachment(ws);
@@ -147,7 +149,7 @@ export class ChargePoint extends DurableObject<Env> {
       }
       const relay = this.relay(connection, attachment);
       try {
-        await relay.fromChargePoint(message);
+        await relay.fromChargePoint(message, arrivedAt);
       } finally {
         saveState(ws, attachment);
       }

@@ -56,6 +56,8 @@ export interface ConnectionState {
   /** Frame rate limit: tokens left (-1: a full bucket) and when they were counted. */
   tokens: number;
   tokensAt: number;
+  /** 1 when the CSMS answered the charge point's last call: its next CALL obeys OCPP-J's pacing (upstream.ts). */
+  csmsAnswered: number;
   /** Messages the gateway could neither publish nor keep (counted and logged). */
   dropped: number;
 }
@@ -73,6 +75,7 @@ export function newConnectionState(now = 0, heartbeatInterval = 0): ConnectionSt
     heartbeatSince: now,
     tokens: -1,
     tokensAt: now,
+    csmsAnswered: 0,
     dropped: 0,
   };
 }
