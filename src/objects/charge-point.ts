@@ -339,7 +339,8 @@ export class ChargePoint extends DurableObject<Env> {
   }
 
   private outbox(cid: string, config: GatewayConfig): Outbox {
-    return new Outbox(this.outboxStore, this.neighbours(cid).upstream(), { maxLength: config.upstream.outbox_max_len }, Date.now);
+    const policy = { maxLength: config.upstream.outbox_max_len, endingsReserve: config.dnstream.max_mqueue_len + 1 };
+    return new Outbox(this.outboxStore, this.neighbours(cid).upstream(), policy, Date.now);
   }
 
   private relay(connection: Connection, state: ConnectionState): ChargePointRelay {
@@ -373,7 +374,7 @@ export class ChargePoint extends DurableObject<Env> {
           return false;
         }
       },
-      publish: (topic, payload) => outbox.publish(topic, payload),
+      publish: (topic, payload, kind) => outbox.publish(topic, payload, false, kind),
       closeChargePoint: async (code, reason, text) => {
         const ws = this.currentSocket();
         if (ws !== undefined) await this.endConnection(ws, code, reason, true, text);

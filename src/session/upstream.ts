@@ -11,7 +11,13 @@ import { ErrorKind, MessageTypeId } from "../ocpp/protocol";
 import { failureDetails } from "./checks";
 import { DisconnectReason } from "./lifecycle";
 import type { Answer } from "./downstream-calls";
+import type { MessageClass } from "./outbox";
 import { CLOSE_POLICY_VIOLATION, RelayCore } from "./relay-core";
+
+/** An answer to one of the CSMS's calls ends it: the outbox keeps room for it (outbox.ts). */
+function endingIf(answer: Answer): MessageClass {
+  return answer.kind === "unknown" ? "normal" : "ending";
+}
 
 export abstract class UpstreamRelay extends RelayCore {
   /**
@@ -44,7 +50,7 @@ export abstract class UpstreamRelay extends RelayCore {
         if (answer.kind === "unknown" && !this.takeToken(arrivedAt)) return this.overLimit(undefined);
         const action = answer.kind === "unknown" ? undefined : answer.action;
         const topic = this.topic(this.conn.config.upstream.error_topic, action);
-        await this.publishOrLog(topic, upstreamEnvelope(frame, action, answer.kind === "late"), "call_error", frame.uniqueId);
+        await this.publishOrLog(topic, upstreamEnvelope(frame, action, answer.kind === "late"), "call_error", frame.uniqueId, endingIf(answer));
         if (answer.kind === "answered") await this.sendNext();
         return;
       }
@@ -150,7 +156,7 @@ export abstract class UpstreamRelay extends RelayCore {
       });
     } else {
       const topic = this.topic(this.conn.config.upstream.reply_topic, action);
-      await this.publishOrLog(topic, upstreamEnvelope(frame, action, answer.kind === "late"), "call_result", frame.uniqueId);
+      await this.publishOrLog(topic, upstreamEnvelope(frame, action, answer.kind === "late"), "call_result", frame.uniqueId, endingIf(answer));
     }
     if (answer.kind === "answered") await this.sendNext();
   }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { Outbox } from "../../src/session/outbox";
 import { config, fakeRelay } from "./support/fake-relay";
+import { FakeLink, MemoryOutboxStore } from "./support/memory-outbox";
 
 const setup = fakeRelay;
 
@@ -185,6 +187,23 @@ describe("limits", () => {
     const t = setup({ config: config({ max_frames_per_second: 0 }) });
     for (let i = 0; i < 100; i++) await t.relay.fromChargePoint(`[2,"h${i}","Heartbeat",{}]`);
     expect(t.on("ocpp/cp/CP1")).toHaveLength(100);
+  });
+
+  it("with the broker down and the outbox full, the charge point's answer to a CSMS call is still kept and arrives later", async () => {
+    const link = new FakeLink();
+    const cfg = config({ upstream: { outbox_max_len: 3 } });
+    const outbox = new Outbox(new MemoryOutboxStore(), link, { maxLength: 3, endingsReserve: cfg.dnstream.max_mqueue_len + 1 }, () => 0);
+    const t = setup({ config: cfg, outbox });
+    await t.relay.fromCsms('{"MessageTypeId":2,"UniqueId":"cs-1","Action":"GetConfiguration","Payload":{}}');
+    link.up = false;
+    for (let i = 0; i < 4; i++) await t.relay.fromChargePoint(`[2,"h${i}","Heartbeat",{}]`);
+    expect(t.sent.at(-1)).toEqual([4, "h3", "InternalError", "upstream unavailable", {}]);
+    await t.relay.fromChargePoint('[3,"cs-1",{"configurationKey":[]}]');
+    expect(t.state.dropped).toBe(1);
+    link.up = true;
+    await outbox.flush();
+    const reply = link.published.map((p) => p.split(" ")).find(([topic]) => topic === "ocpp/cp/CP1/Reply");
+    expect(JSON.parse(reply?.[1] ?? "null")).toEqual({ MessageTypeId: 3, UniqueId: "cs-1", Action: "GetConfiguration", Payload: { configurationKey: [] } });
   });
 
   it("a reply the gateway can neither publish nor keep is counted as dropped", async () => {
