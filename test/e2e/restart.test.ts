@@ -59,7 +59,7 @@ async function waitForRetained(cid: string, event: string, timeoutMs: number): P
 
 /** A charge point that keeps talking (one Heartbeat a second) until its socket ends; it never reconnects. */
 async function talkingChargePoint(cid: string): Promise<{ closed: Promise<void> }> {
-  const ws = new WebSocket(`ws://127.0.0.1:${gateway.port}/ocpp/${cid}`, ["ocpp1.6"], { closeTimeout: 1_000 });
+  const ws = new WebSocket(`ws://127.0.0.1:${gateway.port}/ocpp/${cid}`, ["ocpp1.6"]);
   await new Promise((resolve, reject) => {
     ws.once("open", resolve);
     ws.once("error", reject);
