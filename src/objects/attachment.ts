@@ -54,6 +54,8 @@ function parseAttachment(a: unknown): SocketAttachment | undefined {
     return undefined;
   }
   if (!Array.isArray(r.cpCalls) || !r.cpCalls.every(isIdActionPair)) return undefined;
+  // Added after the first release: an attachment written before it has none.
+  if (!isCount(r.csmsAnswered)) r.csmsAnswered = 0;
   return a as SocketAttachment;
 }
 

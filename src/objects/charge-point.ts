@@ -7,7 +7,7 @@
  * Behaviour lives in session/; this class restores state, delegates and logs.
  */
 import { DurableObject } from "cloudflare:workers";
-import { durationMs, type GatewayConfig } from "../config/gateway-config";
+import { durationMs, resolveConfig, type GatewayConfig } from "../config/gateway-config";
 import { errorMessage, log } from "../log";
 import { renderTopic } from "../mqtt/topics";
 import { OCPP16, protocolBySubprotocol } from "../ocpp/protocol";
@@ -21,12 +21,17 @@ import { CONNECT_HEADER, decodeConnectRequest } from "./connect-request";
 import { Neighbours } from "./neighbours";
 import { SqlOutboxStore } from "./outbox-store";
 
-/** What the object remembers of its current connection (durable storage: survives eviction). */
+/** What the object remembers of its current connection (durable storage: survives eviction and restarts). */
 interface StoredConnection {
   readonly connId: string;
   readonly cid: string;
   readonly protocol: string;
   readonly config: GatewayConfig;
+  readonly connectedAt?: number;
+  readonly username?: string;
+  readonly ip?: string;
+  /** Set once the connection's end was handled; absent while it is (or was, before a restart) open. */
+  readonly closedAt?: number;
 }
 
 /** Live figures of a charge point, for the management API. */
@@ -47,6 +52,13 @@ export interface ClientStats {
 const CONNECTION_KEY = "connection";
 /** While the charge point is away: when its queued calls expire. */
 const SESSION_EXPIRY_KEY = "session:expires-at";
+/**
+ * While connected with the heartbeat check off, the alarm still comes this often, so that a connection lost in a
+ * restart (no close event is delivered for it) is noticed and reported within this bound.
+ */
+const PRESENCE_CHECK_MS = 10 * 60_000;
+/** No alarm further away than this (`setAlarm` refuses dates after 2189; nothing here needs more). */
+const MAX_ALARM_DELAY_MS = 366 * 24 * 3600_000;
 /** Close codes a peer may report but that must not be sent back (RFC 6455 §7.4.1). */
 const RESERVED_CLOSE_CODES = new Set([1005, 1006, 1015]);
 const encoder = new TextEncoder();
@@ -68,6 +80,8 @@ export class ChargePoint extends DurableObject<Env> {
   private alarmAt: number | null | undefined;
   /** This object's stubs for its link and the registry (kept: they are used for every message). */
   private neighboursFor: Neighbours | undefined;
+  /** Once per instance: a connection storage says is open but whose socket did not survive a restart is ended. */
+  private lostChecked = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -91,43 +105,60 @@ export class ChargePoint extends DurableObject<Env> {
       return Response.json({ code: "BAD_REQUEST", message: "not a gateway upgrade request" }, { status: 400 });
     }
     const { 0: client, 1: server } = new WebSocketPair();
-    await this.serialize(async () => {
-      this.stored = { connId: crypto.randomUUID(), cid: connect.cid, protocol: connect.protocol, config: connect.config };
-      for (const old of this.ctx.getWebSockets()) await this.endConnection(old, 1000, DisconnectReason.Replaced, false);
+    try {
+      await this.serialize(async () => {
+        await this.settleLostConnection();
+        const now = Date.now();
+        this.stored = {
+          connId: crypto.randomUUID(),
+          cid: connect.cid,
+          protocol: connect.protocol,
+          config: connect.config,
+          connectedAt: now,
+          ...(connect.username === undefined ? {} : { username: connect.username }),
+          ...(connect.ip === undefined ? {} : { ip: connect.ip }),
+        };
+        for (const old of this.ctx.getWebSockets()) await this.endConnection(old, 1000, DisconnectReason.Replaced, false);
 
-      const now = Date.now();
-      this.ctx.acceptWebSocket(server, [this.stored.connId]);
-      const attachment: SocketAttachment = {
-        v: 1,
-        connId: this.stored.connId,
-        cid: connect.cid,
-        protocol: connect.protocol,
-        ...(connect.username === undefined ? {} : { username: connect.username }),
-        ...(connect.ip === undefined ? {} : { ip: connect.ip }),
-        connectedAt: now,
-        ...newConnectionState(now, durationMs(connect.config.default_heartbeat_interval) / 1000),
-      };
-      writeAttachment(server, attachment);
-      await this.ctx.storage.put(CONNECTION_KEY, this.stored);
-      if ((await this.ctx.storage.get(SESSION_EXPIRY_KEY)) !== undefined) await this.ctx.storage.delete(SESSION_EXPIRY_KEY);
-      log("info", "client_connected", { cid: connect.cid, connId: this.stored.connId, protocol: connect.protocol, ip: connect.ip });
+        this.ctx.acceptWebSocket(server, [this.stored.connId]);
+        const attachment: SocketAttachment = {
+          v: 1,
+          connId: this.stored.connId,
+          cid: connect.cid,
+          protocol: connect.protocol,
+          ...(connect.username === undefined ? {} : { username: connect.username }),
+          ...(connect.ip === undefined ? {} : { ip: connect.ip }),
+          connectedAt: now,
+          ...newConnectionState(now, durationMs(connect.config.default_heartbeat_interval) / 1000),
+        };
+        writeAttachment(server, attachment);
+        await this.ctx.storage.put(CONNECTION_KEY, this.stored);
+        if ((await this.ctx.storage.get(SESSION_EXPIRY_KEY)) !== undefined) await this.ctx.storage.delete(SESSION_EXPIRY_KEY);
+        log("info", "client_connected", { cid: connect.cid, connId: this.stored.connId, protocol: connect.protocol, ip: connect.ip });
 
-      const neighbours = this.neighbours(connect.cid);
-      await neighbours.attach();
-      await neighbours.register(attachment);
-      const relay = this.relay(await this.connection(connect.cid), attachment);
-      // A call that went out on an earlier connection can no longer be answered.
-      await relay.abandonInflight();
-      await this.publishEvent(connect.cid, connectedEvent(clientInfo(attachment)));
-      await relay.resume();
-      saveState(server, attachment);
-      await this.scheduleAlarm();
-    });
+        const neighbours = this.neighbours(connect.cid);
+        await neighbours.attach();
+        await neighbours.register(attachment);
+        const relay = this.relay(await this.connection(connect.cid), attachment);
+        // A call that went out on an earlier connection can no longer be answered.
+        await relay.abandonInflight();
+        await this.publishEvent(connect.cid, connectedEvent(clientInfo(attachment)));
+        await relay.resume();
+        saveState(server, attachment);
+        await this.scheduleAlarm();
+      });
+    } catch (e) {
+      log("error", "connect_handler_failed", { cid: connect.cid, error: errorMessage(e) });
+      this.closeQuietly(server, 1011, "internal error");
+      return Response.json({ code: "INTERNAL_ERROR", message: "the connection could not be set up" }, { status: 500 });
+    }
     const headers = connect.echoProtocol ? { "Sec-WebSocket-Protocol": connect.protocol } : undefined;
     return new Response(null, { status: 101, webSocket: client, ...(headers ? { headers } : {}) });
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    // Taken before waiting for earlier frames: the rate limit judges when a frame arrived, not when its turn came.
+    const arrivedAt = Date.now();
     await this.serialize(async () => {
       // Read inside the serialized task: frames that arrive together must each see the previous one's state.
       const attachment = readAttachment(ws);
@@ -147,7 +178,7 @@ export class ChargePoint extends DurableObject<Env> {
       }
       const relay = this.relay(connection, attachment);
       try {
-        await relay.fromChargePoint(message);
+        await relay.fromChargePoint(message, arrivedAt);
       } finally {
         saveState(ws, attachment);
       }
@@ -169,9 +200,13 @@ export class ChargePoint extends DurableObject<Env> {
     log("warn", "socket_error", { cid: readAttachment(ws)?.cid, error: errorMessage(error) });
   }
 
-  /** RPC from the BrokerLink: a message the CSMS published on this charge point's downstream topic. */
-  async deliver(cid: string, envelope: string): Promise<void> {
-    await this.serialize(async () => {
+  /**
+   * RPC from the BrokerLink: a message the CSMS published on this charge point's downstream topic. False when it
+   * could not be handled (logged here; the link counts it).
+   */
+  async deliver(cid: string, envelope: string): Promise<boolean> {
+    return this.serialize(async () => {
+      await this.settleLostConnection();
       const current = this.currentSocket();
       const attachment = current === undefined ? undefined : readAttachment(current);
       const relay = this.relay(await this.connection(cid), attachment ?? newConnectionState(Date.now()));
@@ -181,30 +216,44 @@ export class ChargePoint extends DurableObject<Env> {
         if (current !== undefined && attachment !== undefined) saveState(current, attachment);
       }
       await this.scheduleAlarm();
+      return true;
+    }).catch((e: unknown) => {
+      log("error", "downstream_handler_failed", { cid, error: errorMessage(e) });
+      return false;
     });
   }
 
   /** RPC for the management API: closes the connection (1000, `kicked`). False when none is open. */
   async kick(): Promise<boolean> {
     return this.serialize(async () => {
+      await this.settleLostConnection();
       const ws = this.currentSocket();
       if (ws === undefined) return false;
       await this.endConnection(ws, 1000, DisconnectReason.Kicked, true);
       await this.scheduleAlarm();
       return true;
+    }).catch((e: unknown) => {
+      log("error", "kick_failed", { error: errorMessage(e) });
+      return false;
     });
   }
 
   /** RPC for the management API: the current connection's live figures. */
   async clientStats(): Promise<ClientStats> {
+    await this.serialize(() => this.settleLostConnection()).catch((e: unknown) => log("error", "settle_failed", { error: errorMessage(e) }));
     const a = this.currentAttachment();
+    const [queued, inflight, outboxLength] = await Promise.all([
+      this.calls.queueLength(),
+      this.calls.getInflight(),
+      this.outboxStore.length(),
+    ]).catch(() => [0, undefined, 0] as const);
     return {
       connected: a !== undefined,
       ...(a === undefined ? {} : { conn_id: a.connId }),
       keepalive: a?.heartbeatInterval ?? 0,
-      mqueue_len: await this.calls.queueLength(),
-      inflight_cnt: (await this.calls.getInflight()) === undefined ? 0 : 1,
-      outbox_len: await this.outboxStore.length(),
+      mqueue_len: queued,
+      inflight_cnt: inflight === undefined ? 0 : 1,
+      outbox_len: outboxLength,
       recv_msg: a?.recv ?? 0,
       send_msg: a?.sent ?? 0,
       malformed: a?.malformed ?? 0,
@@ -220,6 +269,7 @@ export class ChargePoint extends DurableObject<Env> {
       const now = Date.now();
       const stored = await this.loadStored();
       if (stored === undefined) return;
+      await this.settleLostConnection();
       const ws = this.currentSocket();
       const attachment = ws === undefined ? undefined : readAttachment(ws);
       if (ws !== undefined && attachment !== undefined) {
@@ -242,6 +292,11 @@ export class ChargePoint extends DurableObject<Env> {
         }
       }
       await this.scheduleAlarm();
+    }).catch(async (e: unknown) => {
+      // Not thrown out (the runtime would retry a few times, then give up on the timers): try again later.
+      log("error", "alarm_failed", { error: errorMessage(e) });
+      this.alarmAt = undefined;
+      await this.ctx.storage.setAlarm(Date.now() + 30_000).catch(() => undefined);
     });
   }
 
@@ -257,14 +312,15 @@ export class ChargePoint extends DurableObject<Env> {
     const attachment = this.currentAttachment();
     if (attachment !== undefined) {
       const next = checkKeepalive(attachment, this.keepalivePolicy(stored.config), Date.now());
-      deadlines.push(next.close !== undefined ? Date.now() : (next.nextCheck ?? Number.POSITIVE_INFINITY));
+      deadlines.push(next.close !== undefined ? Date.now() : (next.nextCheck ?? Number.POSITIVE_INFINITY), Date.now() + PRESENCE_CHECK_MS);
     } else {
       deadlines.push((await this.ctx.storage.get<number>(SESSION_EXPIRY_KEY)) ?? Number.POSITIVE_INFINITY);
     }
     deadlines.push((await this.calls.getInflight())?.deadline ?? Number.POSITIVE_INFINITY);
     deadlines.push((await this.outboxStore.retry())?.at ?? Number.POSITIVE_INFINITY);
-    const wanted = Math.min(...deadlines);
-    if (wanted === Number.POSITIVE_INFINITY) return;
+    const earliest = Math.min(...deadlines);
+    if (earliest === Number.POSITIVE_INFINITY) return;
+    const wanted = Math.min(earliest, Date.now() + MAX_ALARM_DELAY_MS);
     this.alarmAt ??= await this.ctx.storage.getAlarm();
     if (this.alarmAt === null || wanted < this.alarmAt) {
       await this.ctx.storage.setAlarm(wanted);
@@ -303,6 +359,11 @@ export class ChargePoint extends DurableObject<Env> {
     const connection = await this.connection(attachment.cid);
     await this.relay(connection, attachment).abandonInflight();
     await this.ctx.storage.put(SESSION_EXPIRY_KEY, now + durationMs(connection.config.dnstream.session_expiry_interval));
+    const stored = await this.loadStored();
+    if (stored !== undefined && stored.connId === attachment.connId) {
+      this.stored = { ...stored, closedAt: now };
+      await this.ctx.storage.put(CONNECTION_KEY, this.stored);
+    }
     await this.scheduleAlarm();
     const neighbours = this.neighbours(attachment.cid);
     await neighbours.unregister(attachment);
@@ -318,8 +379,44 @@ export class ChargePoint extends DurableObject<Env> {
   }
 
   private async loadStored(): Promise<StoredConnection | undefined> {
-    this.stored ??= await this.ctx.storage.get<StoredConnection>(CONNECTION_KEY);
+    if (this.stored !== undefined) return this.stored;
+    const stored = await this.ctx.storage.get<StoredConnection>(CONNECTION_KEY);
+    if (stored === undefined) return undefined;
+    // Written by an earlier version perhaps: checked again (and completed from today's defaults) before use.
+    const checked = resolveConfig(stored.config);
+    if (checked.ok) {
+      this.stored = { ...stored, config: checked.config };
+    } else {
+      log("warn", "stored_config_invalid", { cid: stored.cid, problems: checked.problems });
+      this.stored = { ...stored, config: await loadGatewayConfig(this.env) };
+    }
     return this.stored;
+  }
+
+  /**
+   * A connection that storage says is open but that has no socket any more: the runtime restarted (a deploy, a
+   * crash) and dropped it without a close event. It is ended as if the charge point had dropped it: event,
+   * outstanding call, session expiry, link and registry. Checked once per instance, since only a restart makes one.
+   */
+  private async settleLostConnection(): Promise<void> {
+    if (this.lostChecked) return;
+    this.lostChecked = true;
+    const stored = await this.loadStored();
+    // A record without connectedAt predates this check and cannot tell an open connection from a closed one.
+    if (stored?.connectedAt === undefined || stored.closedAt !== undefined || this.ctx.getWebSockets().length > 0) return;
+    const connectedAt = stored.connectedAt;
+    log("warn", "connection_lost", { cid: stored.cid, connId: stored.connId });
+    const lost: SocketAttachment = {
+      v: 1,
+      connId: stored.connId,
+      cid: stored.cid,
+      protocol: stored.protocol,
+      ...(stored.username === undefined ? {} : { username: stored.username }),
+      ...(stored.ip === undefined ? {} : { ip: stored.ip }),
+      connectedAt,
+      ...newConnectionState(connectedAt),
+    };
+    await this.afterDisconnect(lost, DisconnectReason.SockClosed);
   }
 
   private async connection(cid: string): Promise<Connection> {
@@ -337,7 +434,8 @@ export class ChargePoint extends DurableObject<Env> {
   }
 
   private outbox(cid: string, config: GatewayConfig): Outbox {
-    return new Outbox(this.outboxStore, this.neighbours(cid).upstream(), { maxLength: config.upstream.outbox_max_len }, Date.now);
+    const policy = { maxLength: config.upstream.outbox_max_len, endingsReserve: config.dnstream.max_mqueue_len + 1 };
+    return new Outbox(this.outboxStore, this.neighbours(cid).upstream(), policy, Date.now);
   }
 
   private relay(connection: Connection, state: ConnectionState): ChargePointRelay {
@@ -371,7 +469,7 @@ export class ChargePoint extends DurableObject<Env> {
           return false;
         }
       },
-      publish: (topic, payload) => outbox.publish(topic, payload),
+      publish: (topic, payload, kind) => outbox.publish(topic, payload, false, kind),
       closeChargePoint: async (code, reason, text) => {
         const ws = this.currentSocket();
         if (ws !== undefined) await this.endConnection(ws, code, reason, true, text);

@@ -74,11 +74,21 @@ export function checkKeepalive(state: KeepaliveState, policy: KeepalivePolicy, n
   return deadlines.length === 0 ? {} : { nextCheck: Math.min(...deadlines) };
 }
 
-/** The heartbeat interval a BootNotification answer sets: only `Accepted` with a positive integer interval. */
+/**
+ * Longest heartbeat interval the check uses, in seconds (7 days). The schema allows any integer (up to 2^53 − 1),
+ * but a deadline that far away cannot be an alarm (`setAlarm` refuses dates after 2189): a longer interval is
+ * checked at this one.
+ */
+export const MAX_HEARTBEAT_INTERVAL_S = 7 * 24 * 3600;
+
+/**
+ * The heartbeat interval a BootNotification answer sets: only `Accepted` with a positive integer interval, at
+ * most MAX_HEARTBEAT_INTERVAL_S.
+ */
 export function heartbeatFromBootReply(payload: Readonly<Record<string, unknown>>): number | undefined {
   const interval = payload.interval;
   if (payload.status !== "Accepted" || typeof interval !== "number") return undefined;
-  return Number.isInteger(interval) && interval > 0 ? interval : undefined;
+  return Number.isInteger(interval) && interval > 0 ? Math.min(interval, MAX_HEARTBEAT_INTERVAL_S) : undefined;
 }
 
 export interface ClientInfo {

@@ -6,6 +6,10 @@
  * anything is kept, every later message goes behind it, so the broker sees the charge point's messages in the
  * order they arrived. The outbox is bounded (`upstream.outbox_max_len`); when it is full a new CALL is refused so
  * the charge point's own retry logic takes over, and nothing is accepted and then dropped.
+ *
+ * A message that ends one of the CSMS's calls (the charge point's answer, or the gateway's error envelope for it)
+ * cannot be retried by anyone: refusing it would leave the CSMS's call without an end. Such messages may use a
+ * reserve beyond the limit, sized to the calls that can be outstanding or queued at once.
  */
 
 export interface OutboxMessage {
@@ -38,7 +42,12 @@ export type PublishOutcome = "sent" | "queued" | "refused";
 export interface OutboxPolicy {
   /** 0 turns the outbox off: a message the broker does not confirm is refused at once. */
   readonly maxLength: number;
+  /** Extra room for messages that end a CSMS call (see above). */
+  readonly endingsReserve: number;
 }
+
+/** What a message is to the outbox: an ending of a CSMS call may use the reserve. */
+export type MessageClass = "normal" | "ending";
 
 /** Retry every 2 s for the first minute of an outage, then every 30 s. */
 export function retryDelay(attempts: number): number {
@@ -53,18 +62,20 @@ export class Outbox {
     private readonly now: () => number,
   ) {}
 
-  private async keep(topic: string, payload: string, retain: boolean): Promise<PublishOutcome> {
-    if (this.policy.maxLength === 0 || (await this.store.length()) >= this.policy.maxLength) return "refused";
+  private async keep(topic: string, payload: string, retain: boolean, kind: MessageClass): Promise<PublishOutcome> {
+    if (this.policy.maxLength === 0) return "refused";
+    const limit = this.policy.maxLength + (kind === "ending" ? this.policy.endingsReserve : 0);
+    if ((await this.store.length()) >= limit) return "refused";
     await this.store.append({ topic, payload, retain, queuedAt: this.now() });
     if ((await this.store.retry()) === undefined) await this.store.setRetry({ at: this.now() + retryDelay(0), attempts: 0 });
     return "queued";
   }
 
   /** Publishes now, or keeps the message for later; "refused" when it can do neither. */
-  async publish(topic: string, payload: string, retain = false): Promise<PublishOutcome> {
+  async publish(topic: string, payload: string, retain = false, kind: MessageClass = "normal"): Promise<PublishOutcome> {
     if ((await this.store.length()) > 0) {
       // Others are waiting: this one goes behind them; if the link is back, catch up now.
-      const outcome = await this.keep(topic, payload, retain);
+      const outcome = await this.keep(topic, payload, retain, kind);
       if (outcome === "queued" && (await this.link.isReady())) await this.flush();
       return outcome;
     }
@@ -72,7 +83,7 @@ export class Outbox {
       await this.link.publish(topic, payload, retain);
       return "sent";
     } catch {
-      return this.keep(topic, payload, retain);
+      return this.keep(topic, payload, retain, kind);
     }
   }
 

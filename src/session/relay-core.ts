@@ -12,7 +12,7 @@ import type { PayloadKind } from "../ocpp/validation";
 import { checkPayload, diagnosticsRecord, type CheckFailure, type Direction } from "./checks";
 import { DownstreamCalls, type CallStore, type Refusal } from "./downstream-calls";
 import type { DisconnectReason } from "./lifecycle";
-import type { PublishOutcome } from "./outbox";
+import type { MessageClass, PublishOutcome } from "./outbox";
 
 export interface Connection {
   readonly cid: string;
@@ -25,9 +25,10 @@ export interface RelayPorts {
   sendToChargePoint(text: string): boolean;
   /**
    * Publishes with QoS 1: "sent" once the broker confirmed it, "queued" when it waits in the outbox for the
-   * broker, "refused" when it can do neither (outbox full or off).
+   * broker, "refused" when it can do neither (outbox full or off). An "ending" ends one of the CSMS's calls and may
+   * use the outbox's reserve (outbox.ts).
    */
-  publish(topic: string, payload: string): Promise<PublishOutcome>;
+  publish(topic: string, payload: string, kind?: MessageClass): Promise<PublishOutcome>;
   /** Closes the charge point's connection from the gateway's side (and reports it). */
   closeChargePoint(code: number, reason: DisconnectReason, text: string): Promise<void>;
   /** Whether the charge point has an open connection. */
@@ -56,6 +57,8 @@ export interface ConnectionState {
   /** Frame rate limit: tokens left (-1: a full bucket) and when they were counted. */
   tokens: number;
   tokensAt: number;
+  /** 1 when the CSMS answered the charge point's last call: its next CALL obeys OCPP-J's pacing (upstream.ts). */
+  csmsAnswered: number;
   /** Messages the gateway could neither publish nor keep (counted and logged). */
   dropped: number;
 }
@@ -73,6 +76,7 @@ export function newConnectionState(now = 0, heartbeatInterval = 0): ConnectionSt
     heartbeatSince: now,
     tokens: -1,
     tokensAt: now,
+    csmsAnswered: 0,
     dropped: 0,
   };
 }
@@ -118,10 +122,10 @@ export abstract class RelayCore {
   }
 
   /** Publishes (or keeps for later); false when refused, which is then counted and logged. */
-  protected async publishOrLog(topic: string, payload: string, what: string, uniqueId: string): Promise<boolean> {
+  protected async publishOrLog(topic: string, payload: string, what: string, uniqueId: string, kind: MessageClass = "normal"): Promise<boolean> {
     let outcome: PublishOutcome;
     try {
-      outcome = await this.ports.publish(topic, payload);
+      outcome = await this.ports.publish(topic, payload, kind);
     } catch (e) {
       log("error", "publish_failed", { cid: this.conn.cid, what, uniqueId, topic, error: errorMessage(e) });
       outcome = "refused";
@@ -135,7 +139,7 @@ export abstract class RelayCore {
   /** Publishes a gateway-made CALLERROR envelope to the error topic. */
   protected async reportToCsms(error: GatewayError): Promise<void> {
     const topic = this.topic(this.conn.config.upstream.error_topic, error.action);
-    await this.publishOrLog(topic, gatewayErrorEnvelope(error), "gateway_error", error.uniqueId);
+    await this.publishOrLog(topic, gatewayErrorEnvelope(error), "gateway_error", error.uniqueId, "ending");
   }
 
   /**

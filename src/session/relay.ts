@@ -86,7 +86,7 @@ export class ChargePointRelay extends UpstreamRelay {
         // Calls cross freely: the CSMS's answer to the charge point's own call goes out at once.
         const action = this.cpCallAction(message.uniqueId);
         if (!this.send(callResultText(message.uniqueId, message.payloadText))) return this.reportNotConnected(message.uniqueId, action);
-        this.forgetCpCall(message.uniqueId);
+        this.answeredCpCall(message.uniqueId, action);
         if (action === "BootNotification") this.applyBootReply(message.payload);
         return;
       }
@@ -94,12 +94,19 @@ export class ChargePointRelay extends UpstreamRelay {
         const action = this.cpCallAction(message.uniqueId);
         const frame = callErrorText(message.uniqueId, message.errorCode, message.errorDescription, message.errorDetailsText);
         if (!this.send(frame)) return this.reportNotConnected(message.uniqueId, action);
-        this.forgetCpCall(message.uniqueId);
+        this.answeredCpCall(message.uniqueId, action);
         return;
       }
       default:
         return message satisfies never;
     }
+  }
+
+  /** The CSMS answered one of the charge point's calls: it may send its next one (upstream.ts, pacing). */
+  private answeredCpCall(uniqueId: string, action: string | undefined): void {
+    if (action === undefined) return;
+    this.forgetCpCall(uniqueId);
+    this.state.csmsAnswered = 1;
   }
 
   /** Reference §3 (ours): only the answer to the charge point's BootNotification sets the heartbeat interval. */

@@ -2,7 +2,7 @@
  * Upstream (reference §4): every frame from the charge point is parsed in stages; a CALL whose UniqueId can be read
  * but is malformed or invalid is answered with a CALLERROR; a good frame is published as the EMQX envelope on its
  * topic; replies that answer a downstream call carry that call's Action and are checked against its response
- * schema. Frames over the rate limit are refused.
+ * schema. Frames over the rate limit are refused, except those OCPP-J's one-outstanding-call rule already paces.
  */
 import { log } from "../log";
 import { upstreamEnvelope } from "../mqtt/envelope";
@@ -10,43 +10,76 @@ import { callErrorText, parseFrame, type CallFrame, type CallResultFrame, type F
 import { ErrorKind, MessageTypeId } from "../ocpp/protocol";
 import { failureDetails } from "./checks";
 import { DisconnectReason } from "./lifecycle";
+import type { Answer } from "./downstream-calls";
+import type { MessageClass } from "./outbox";
 import { CLOSE_POLICY_VIOLATION, RelayCore } from "./relay-core";
 
+/** An answer to one of the CSMS's calls ends it: the outbox keeps room for it (outbox.ts). */
+function endingIf(answer: Answer): MessageClass {
+  return answer.kind === "unknown" ? "normal" : "ending";
+}
+
 export abstract class UpstreamRelay extends RelayCore {
-  /** A text frame from the charge point. */
-  async fromChargePoint(text: string): Promise<void> {
+  /**
+   * A text frame from the charge point, `arrivedAt` when the runtime handed it over (frames can wait behind a slow
+   * publish; the rate limit must judge when they were sent, not when they were processed).
+   */
+  async fromChargePoint(text: string, arrivedAt: number = this.ports.now()): Promise<void> {
     this.state.recv++;
-    this.state.lastSeen = this.ports.now();
+    this.state.lastSeen = Math.max(this.state.lastSeen, arrivedAt);
     const parsed = parseFrame(text, this.conn.protocol);
-    if (!this.takeToken()) {
-      const limit = `rate limit exceeded: at most ${this.conn.config.max_frames_per_second} frames per second`;
-      log("warn", "rate_limited", { cid: this.conn.cid });
-      // A call can be refused and retried by the charger; any other frame over the limit ends the connection.
-      if (parsed.ok && parsed.frame.type === MessageTypeId.Call) {
-        this.send(callErrorText(parsed.frame.uniqueId, this.code(ErrorKind.Generic), limit));
-        return;
-      }
-      return this.ports.closeChargePoint(CLOSE_POLICY_VIOLATION, DisconnectReason.RateLimited, limit);
+    if (!parsed.ok) {
+      // A malformed CALL is answered with its error either way (and counted towards max_bad_frames).
+      if (parsed.error.answerable || this.takeToken(arrivedAt)) return this.onBadFrame(parsed.error, text);
+      return this.overLimit(undefined);
     }
-    if (!parsed.ok) return this.onBadFrame(parsed.error, text);
     this.state.badFrames = 0;
     const frame = parsed.frame;
     switch (frame.type) {
       case MessageTypeId.Call:
+        if (!this.isCompliantCall() && !this.takeToken(arrivedAt)) return this.overLimit(frame.uniqueId);
         return this.upstreamCall(frame, text);
-      case MessageTypeId.CallResult:
-        return this.upstreamResult(frame, text);
+      case MessageTypeId.CallResult: {
+        const answer = await this.calls.answer(frame.uniqueId);
+        // Answers to the gateway's own calls are paced by the gateway (one outstanding call): never limited.
+        if (answer.kind === "unknown" && !this.takeToken(arrivedAt)) return this.overLimit(undefined);
+        return this.upstreamResult(frame, text, answer);
+      }
       case MessageTypeId.CallError: {
         const answer = await this.calls.answer(frame.uniqueId);
+        if (answer.kind === "unknown" && !this.takeToken(arrivedAt)) return this.overLimit(undefined);
         const action = answer.kind === "unknown" ? undefined : answer.action;
         const topic = this.topic(this.conn.config.upstream.error_topic, action);
-        await this.publishOrLog(topic, upstreamEnvelope(frame, action, answer.kind === "late"), "call_error", frame.uniqueId);
+        await this.publishOrLog(topic, upstreamEnvelope(frame, action, answer.kind === "late"), "call_error", frame.uniqueId, endingIf(answer));
         if (answer.kind === "answered") await this.sendNext();
         return;
       }
       default:
         frame satisfies never;
     }
+  }
+
+  /**
+   * OCPP-J 1.6 §4.1.1: a charge point sends a CALL only once its previous one was answered. A CALL that follows an
+   * answer from the CSMS, with nothing else outstanding, obeys that rule and is paced by the CSMS itself: it is
+   * never rate limited (an offline queue flushed one call per answer goes through at the CSMS's speed). Answers the
+   * gateway made itself (refusals) earn nothing, so a charger cannot pace itself on them.
+   */
+  private isCompliantCall(): boolean {
+    if (this.state.csmsAnswered < 1 || this.state.cpCalls.length > 0) return false;
+    this.state.csmsAnswered = 0;
+    return true;
+  }
+
+  /** Over the limit: a CALL whose UniqueId is known is refused (the charger retries it); anything else closes. */
+  private async overLimit(callId: string | undefined): Promise<void> {
+    const limit = `rate limit exceeded: at most ${this.conn.config.max_frames_per_second} frames per second`;
+    log("warn", "rate_limited", { cid: this.conn.cid, uniqueId: callId });
+    if (callId !== undefined) {
+      this.send(callErrorText(callId, this.code(ErrorKind.Generic), limit));
+      return;
+    }
+    return this.ports.closeChargePoint(CLOSE_POLICY_VIOLATION, DisconnectReason.RateLimited, limit);
   }
 
   protected async onBadFrame(error: FrameError, text: string): Promise<void> {
@@ -106,8 +139,7 @@ export abstract class UpstreamRelay extends RelayCore {
     }
   }
 
-  protected async upstreamResult(frame: CallResultFrame, text: string): Promise<void> {
-    const answer = await this.calls.answer(frame.uniqueId);
+  protected async upstreamResult(frame: CallResultFrame, text: string, answer: Answer): Promise<void> {
     const action = answer.kind === "unknown" ? undefined : answer.action;
     const refused =
       action === undefined
@@ -124,16 +156,16 @@ export abstract class UpstreamRelay extends RelayCore {
       });
     } else {
       const topic = this.topic(this.conn.config.upstream.reply_topic, action);
-      await this.publishOrLog(topic, upstreamEnvelope(frame, action, answer.kind === "late"), "call_result", frame.uniqueId);
+      await this.publishOrLog(topic, upstreamEnvelope(frame, action, answer.kind === "late"), "call_result", frame.uniqueId, endingIf(answer));
     }
     if (answer.kind === "answered") await this.sendNext();
   }
 
-  /** Token bucket: `max_frames_per_second` per second, bursts of twice that. */
-  protected takeToken(): boolean {
+  /** Token bucket: `max_frames_per_second` per second, bursts of twice that, counted at arrival. */
+  protected takeToken(arrivedAt: number): boolean {
     const rate = this.conn.config.max_frames_per_second;
     if (rate === 0) return true;
-    const now = this.ports.now();
+    const now = Math.max(arrivedAt, this.state.tokensAt);
     const burst = 2 * rate;
     const available = this.state.tokens < 0 ? burst : Math.min(burst, this.state.tokens + ((now - this.state.tokensAt) / 1000) * rate);
     this.state.tokensAt = now;

@@ -1,6 +1,7 @@
 // Fault injection end to end: a gateway of its own (as `npm start` runs it) behind a TCP proxy to the broker that
 // the test cuts; the broker link restarted mid-stream; floods of garbage; a broker that refuses the gateway.
-// FAULT_OUTBOX_MAX_LEN=0 runs the same tests with the outbox turned off (they must fail then).
+// FAULT_OUTBOX_MAX_LEN=0 runs the same tests with the outbox turned off (they must fail then). Every other setting,
+// the frame rate limit included, is the default a user gets.
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,6 +22,7 @@ let dir: string;
 let broker: StartedBroker | undefined;
 let mosquitto: Mosquitto | undefined;
 let proxy: TcpProxy;
+let mqttTcp: number;
 let gateway: GatewayProcess;
 let csms: Csms;
 const clients: RecordingClient[] = [];
@@ -41,10 +43,7 @@ function gatewayEnv(mqttUrl: string, extra: NodeJS.ProcessEnv = {}): NodeJS.Proc
     WRANGLER_LOG: "warn",
     ADMIN_API_KEY: ADMIN.key,
     ADMIN_API_SECRET: ADMIN.secret,
-    GATEWAY_CONFIG: JSON.stringify({
-      max_frames_per_second: 0,
-      upstream: { outbox_max_len: Number(process.env.FAULT_OUTBOX_MAX_LEN ?? 1000) },
-    }),
+    GATEWAY_CONFIG: JSON.stringify({ upstream: { outbox_max_len: Number(process.env.FAULT_OUTBOX_MAX_LEN ?? 1000) } }),
     ...extra,
   };
 }
@@ -59,6 +58,14 @@ async function rawChargePoint(port: number, cid: string) {
     ws.once("error", reject);
   });
   return { ws, received };
+}
+
+async function waitFor(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
+    await sleep(100);
+  }
 }
 
 /** Waits until the CSMS has seen every UniqueId on `topic`; returns them in order of first arrival. */
@@ -78,7 +85,6 @@ async function firstArrivals(topic: string, expected: number, timeoutMs: number)
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "ocpp-gateway-faults-"));
   let target: number;
-  let mqttTcp: number;
   let path = "";
   if (inject("broker") === "mosquitto") {
     mosquitto = await startMosquitto(dir);
@@ -108,38 +114,40 @@ afterAll(async () => {
 }, 60_000);
 
 describe("nothing lost when the broker or the link fails", () => {
-  it("300 calls while the broker connection is cut for 4 s: all reach the subscriber, in order of first arrival", { timeout: 120_000 }, async () => {
+  it("100 calls at 10 a second through a 5 s cut of the broker connection: none refused, all reach the subscriber, in order", { timeout: 120_000 }, async () => {
+    // 10 calls a second is half the default rate limit; frames that wait behind a publish the broker cannot confirm
+    // were still sent at 10 a second and must not be taken as a burst.
     const cp = await rawChargePoint(gateway.port, "fault-cut");
     let cut: Promise<void> | undefined;
-    for (let i = 0; i < 300; i++) {
+    for (let i = 0; i < 100; i++) {
       cp.ws.send(JSON.stringify([2, `c-${i}`, "Heartbeat", {}]));
-      if (i === 100) cut = proxy.cutFor(4_000);
-      await sleep(10);
+      if (i === 30) cut = proxy.cutFor(5_000);
+      await sleep(100);
     }
     await cut;
     const restoredAt = Date.now();
     // Catching up takes the cut, the link's reconnect backoff and an outbox retry (2 s): well under 45 s.
-    const arrived = await firstArrivals("ocpp/cp/fault-cut", 300, 45_000);
+    const arrived = await firstArrivals("ocpp/cp/fault-cut", 100, 45_000);
     report.cut = {
-      sent: 300,
-      cutMs: 4_000,
+      sent: 100,
+      cutMs: 5_000,
       arrivedUnique: arrived.length,
       arrivedTotal: csms.all("ocpp/cp/fault-cut").length,
       inOrder: arrived.every((id, i) => id === `c-${i}`),
       caughtUpMsAfterRestore: Date.now() - restoredAt,
       callErrors: cp.received.filter((f) => f[0] === 4).length,
     };
-    expect(arrived).toEqual(Array.from({ length: 300 }, (_, i) => `c-${i}`));
     expect(cp.received.filter((f) => f[0] === 4)).toEqual([]);
+    expect(arrived).toEqual(Array.from({ length: 100 }, (_, i) => `c-${i}`));
     cp.ws.close(1000);
   });
 
-  it("the broker link restarted (evicted) mid-stream: all 200 calls arrive, in order", { timeout: 120_000 }, async () => {
+  it("the broker link restarted (evicted) mid-stream: all 200 calls (at 15 a second) arrive, in order", { timeout: 120_000 }, async () => {
     const cp = await rawChargePoint(gateway.port, "fault-evict");
     for (let i = 0; i < 200; i++) {
       cp.ws.send(JSON.stringify([2, `e-${i}`, "Heartbeat", {}]));
       if (i === 60) expect((await api(gateway, "POST", "/gateways/ocpp/broker/restart")).status).toBe(204);
-      await sleep(10);
+      await sleep(66);
     }
     // The link is back within seconds; a charge point object stuck on a broken stub would take minutes.
     const arrived = await firstArrivals("ocpp/cp/fault-evict", 200, 30_000);
@@ -153,6 +161,39 @@ describe("nothing lost when the broker or the link fails", () => {
     expect(arrived).toEqual(Array.from({ length: 200 }, (_, i) => `e-${i}`));
     expect(cp.received.filter((f) => f[0] === 4)).toEqual([]);
     cp.ws.close(1000);
+  });
+});
+
+describe("every CSMS call ends visibly", () => {
+  it("broker down and outbox full: the charge point's answer to a CSMS call is kept and reaches the CSMS afterwards", { timeout: 120_000 }, async () => {
+    const small = new TcpProxy(proxy.targetPort);
+    await small.start();
+    const path = inject("broker") === "mosquitto" ? "" : "/mqtt";
+    // A mountpoint of its own, so that the suite's other gateway on the same broker does not answer for it.
+    const config = { mountpoint: "small/", upstream: { outbox_max_len: 3 } };
+    const gw = await startGateway(gatewayEnv(`ws://127.0.0.1:${small.port}${path}`, { GATEWAY_CONFIG: JSON.stringify(config) }), await freePort());
+    const backOffice = await Csms.connect(`mqtt://127.0.0.1:${mqttTcp}`, "small/#");
+    try {
+      const cp = await rawChargePoint(gw.port, "fault-full");
+      cp.ws.send(JSON.stringify([2, "boot", "Heartbeat", {}]));
+      await backOffice.on("small/cp/fault-full", "boot");
+      await backOffice.publish("small/cs/fault-full", { MessageTypeId: 2, UniqueId: "cfg-1", Action: "GetConfiguration", Payload: {} });
+      await waitFor(() => cp.received.some((f) => f[1] === "cfg-1"), 10_000, "the CSMS call reaches the charge point");
+      const restored = small.cutFor(12_000);
+      // Three calls fill the outbox; the fourth is refused (InternalError), so the charger keeps it itself.
+      for (let i = 0; i < 4; i++) cp.ws.send(JSON.stringify([2, `full-${i}`, "Heartbeat", {}]));
+      await waitFor(() => cp.received.some((f) => f[0] === 4 && f[1] === "full-3"), 30_000, "the fourth call is refused");
+      expect(cp.received.find((f) => f[1] === "full-3")).toEqual([4, "full-3", "InternalError", "upstream unavailable", {}]);
+      cp.ws.send(JSON.stringify([3, "cfg-1", { configurationKey: [] }]));
+      await restored;
+      const answer = await backOffice.on("small/cp/fault-full/Reply", "cfg-1", 45_000);
+      expect(answer.body).toEqual({ MessageTypeId: 3, UniqueId: "cfg-1", Action: "GetConfiguration", Payload: { configurationKey: [] } });
+      cp.ws.close(1000);
+    } finally {
+      await backOffice.close();
+      await gw.stop();
+      await small.close();
+    }
   });
 });
 

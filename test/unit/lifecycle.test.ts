@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkKeepalive, connectedEvent, disconnectedEvent, reasonForRemoteClose, type KeepaliveState } from "../../src/session/lifecycle";
+import { checkKeepalive, connectedEvent, disconnectedEvent, heartbeatFromBootReply, MAX_HEARTBEAT_INTERVAL_S, reasonForRemoteClose, type KeepaliveState } from "../../src/session/lifecycle";
 
 const T0 = 1_000_000;
 const state = (over: Partial<KeepaliveState> = {}): KeepaliveState => ({
@@ -39,6 +39,16 @@ describe("heartbeat check (EMQX's tick algorithm, closed form)", () => {
 
   it("interval 0 turns the check off", () => {
     expect(checkKeepalive(state({ heartbeatInterval: 0 }), policy, T0 + 10_000_000)).toEqual({});
+  });
+});
+
+describe("heartbeat interval from the BootNotification answer", () => {
+  it("takes a positive integer interval of an Accepted answer, at most 7 days", () => {
+    expect(heartbeatFromBootReply({ status: "Accepted", interval: 300 })).toBe(300);
+    expect(heartbeatFromBootReply({ status: "Accepted", interval: Number.MAX_SAFE_INTEGER })).toBe(MAX_HEARTBEAT_INTERVAL_S);
+    expect(MAX_HEARTBEAT_INTERVAL_S).toBe(604_800);
+    expect(heartbeatFromBootReply({ status: "Pending", interval: 300 })).toBeUndefined();
+    expect(heartbeatFromBootReply({ status: "Accepted", interval: 0.5 })).toBeUndefined();
   });
 });
 

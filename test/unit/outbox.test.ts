@@ -1,48 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { Outbox, retryDelay, type OutboxMessage, type OutboxStore, type UpstreamLink } from "../../src/session/outbox";
+import { Outbox, retryDelay } from "../../src/session/outbox";
+import { FakeLink, MemoryOutboxStore } from "./support/memory-outbox";
 
-class MemoryOutboxStore implements OutboxStore {
-  rows: { seq: number; message: OutboxMessage }[] = [];
-  retryState: { at: number; attempts: number } | undefined;
-  private seq = 0;
-  async length() {
-    return this.rows.length;
-  }
-  async append(message: OutboxMessage) {
-    this.rows.push({ seq: ++this.seq, message });
-  }
-  async head() {
-    return this.rows[0];
-  }
-  async remove(seq: number) {
-    this.rows = this.rows.filter((r) => r.seq !== seq);
-  }
-  async retry() {
-    return this.retryState;
-  }
-  async setRetry(retry: { at: number; attempts: number } | undefined) {
-    this.retryState = retry;
-  }
-}
-
-/** A broker link that can be cut; records what it published. */
-class FakeLink implements UpstreamLink {
-  up = true;
-  published: string[] = [];
-  async publish(topic: string, payload: string) {
-    if (!this.up) throw new Error("link down");
-    this.published.push(`${topic} ${payload}`);
-  }
-  async isReady() {
-    return this.up;
-  }
-}
-
-function setup(maxLength = 3) {
+function setup(maxLength = 3, endingsReserve = 0) {
   const store = new MemoryOutboxStore();
   const link = new FakeLink();
   const clock = { now: 1_000 };
-  const outbox = new Outbox(store, link, { maxLength }, () => clock.now);
+  const outbox = new Outbox(store, link, { maxLength, endingsReserve }, () => clock.now);
   return { store, link, clock, outbox };
 }
 
@@ -94,6 +58,19 @@ describe("outbox", () => {
     const off = setup(0);
     off.link.up = false;
     expect(await off.outbox.publish("t", "1")).toBe("refused");
+  });
+
+  it("keeps room beyond the limit for messages that end a CSMS call, and only for them", async () => {
+    const { link, outbox } = setup(2, 1);
+    link.up = false;
+    expect(await outbox.publish("t", "1")).toBe("queued");
+    expect(await outbox.publish("t", "2")).toBe("queued");
+    expect(await outbox.publish("t", "3")).toBe("refused");
+    expect(await outbox.publish("t", "answer", false, "ending")).toBe("queued");
+    expect(await outbox.publish("t", "another answer", false, "ending")).toBe("refused");
+    link.up = true;
+    await outbox.flush();
+    expect(link.published).toEqual(["t 1", "t 2", "t answer"]);
   });
 
   it("keeps the retain flag", async () => {

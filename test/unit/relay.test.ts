@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { Outbox } from "../../src/session/outbox";
 import { config, fakeRelay } from "./support/fake-relay";
+import { FakeLink, MemoryOutboxStore } from "./support/memory-outbox";
 
 const setup = fakeRelay;
 
@@ -133,10 +135,75 @@ describe("limits", () => {
     expect(t.closed).toEqual([{ code: 1008, reason: "rate_limited", text: "rate limit exceeded: at most 1 frames per second" }]);
   });
 
+  it("rate limit: frames are counted when they arrived, not when their turn came (a slow publish does not make a burst)", async () => {
+    const t = setup({ config: config({ max_frames_per_second: 2 }) });
+    const start = t.clock.now;
+    // 10 calls sent at 2 per second, all handled 5 s after the first arrived (the broker was slow to confirm).
+    t.clock.now = start + 5_000;
+    for (let i = 0; i < 10; i++) await t.relay.fromChargePoint(`[2,"h${i}","Heartbeat",{}]`, start + i * 500);
+    expect(t.sent).toEqual([]);
+    expect(t.on("ocpp/cp/CP1")).toHaveLength(10);
+  });
+
+  it("rate limit: a charger that waits for each answer (OCPP-J one outstanding call) is never refused", async () => {
+    const t = setup({ config: config({ max_frames_per_second: 1 }) });
+    // An offline queue of 60 MeterValues flushed as fast as the CSMS answers, all within the same millisecond.
+    for (let i = 0; i < 60; i++) {
+      await t.relay.fromChargePoint(`[2,"m${i}","MeterValues",{"connectorId":1,"meterValue":[]}]`);
+      await t.relay.fromCsms(`{"MessageTypeId":3,"UniqueId":"m${i}","Payload":{}}`);
+    }
+    expect(t.on("ocpp/cp/CP1")).toHaveLength(60);
+    expect(t.sent.filter((f) => (f as unknown[])[0] === 4)).toEqual([]);
+    expect(t.closed).toEqual([]);
+  });
+
+  it("rate limit: answers to the gateway's own queued calls are never refused", async () => {
+    const t = setup({ config: config({ max_frames_per_second: 1 }) });
+    for (let i = 0; i < 60; i++) await t.relay.fromCsms(`{"MessageTypeId":2,"UniqueId":"q${i}","Action":"Reset","Payload":{"type":"Soft"}}`);
+    for (let i = 0; i < 60; i++) await t.relay.fromChargePoint(`[3,"q${i}",{"status":"Accepted"}]`);
+    expect(t.closed).toEqual([]);
+    expect(t.on("ocpp/cp/CP1/Reply").map((m) => [m.UniqueId, m.Action])).toEqual(Array.from({ length: 60 }, (_, i) => [`q${i}`, "Reset"]));
+    expect(t.published.filter((p) => p.message.Origin === "gateway")).toEqual([]);
+  });
+
+  it("rate limit: calls that do not wait for answers are still refused, also when the gateway answered them itself", async () => {
+    const t = setup({ config: config({ max_frames_per_second: 1 }) });
+    // Invalid calls are answered by the gateway at once; those answers do not pace the charger.
+    for (let i = 0; i < 5; i++) await t.relay.fromChargePoint(`[2,"b${i}","BootNotification",{}]`);
+    const codes = t.sent.map((f) => (f as unknown[])[2]);
+    expect(codes.slice(0, 2)).toEqual(["OccurenceConstraintViolation", "OccurenceConstraintViolation"]);
+    expect(codes.slice(2)).toEqual(["GenericError", "GenericError", "GenericError"]);
+  });
+
+  it("rate limit: a malformed CALL over the limit is answered, not taken as a reason to close", async () => {
+    const t = setup({ config: config({ max_frames_per_second: 1 }) });
+    for (let i = 0; i < 2; i++) await t.relay.fromChargePoint(`[2,"h${i}","Heartbeat",{}]`);
+    await t.relay.fromChargePoint('[2,"bad","Heartbeat",[]]');
+    expect(t.closed).toEqual([]);
+    expect(t.sent).toEqual([[4, "bad", "FormationViolation", expect.any(String), {}]]);
+  });
+
   it("rate limit 0 turns it off", async () => {
     const t = setup({ config: config({ max_frames_per_second: 0 }) });
     for (let i = 0; i < 100; i++) await t.relay.fromChargePoint(`[2,"h${i}","Heartbeat",{}]`);
     expect(t.on("ocpp/cp/CP1")).toHaveLength(100);
+  });
+
+  it("with the broker down and the outbox full, the charge point's answer to a CSMS call is still kept and arrives later", async () => {
+    const link = new FakeLink();
+    const cfg = config({ upstream: { outbox_max_len: 3 } });
+    const outbox = new Outbox(new MemoryOutboxStore(), link, { maxLength: 3, endingsReserve: cfg.dnstream.max_mqueue_len + 1 }, () => 0);
+    const t = setup({ config: cfg, outbox });
+    await t.relay.fromCsms('{"MessageTypeId":2,"UniqueId":"cs-1","Action":"GetConfiguration","Payload":{}}');
+    link.up = false;
+    for (let i = 0; i < 4; i++) await t.relay.fromChargePoint(`[2,"h${i}","Heartbeat",{}]`);
+    expect(t.sent.at(-1)).toEqual([4, "h3", "InternalError", "upstream unavailable", {}]);
+    await t.relay.fromChargePoint('[3,"cs-1",{"configurationKey":[]}]');
+    expect(t.state.dropped).toBe(1);
+    link.up = true;
+    await outbox.flush();
+    const reply = link.published.map((p) => p.split(" ")).find(([topic]) => topic === "ocpp/cp/CP1/Reply");
+    expect(JSON.parse(reply?.[1] ?? "null")).toEqual({ MessageTypeId: 3, UniqueId: "cs-1", Action: "GetConfiguration", Payload: { configurationKey: [] } });
   });
 
   it("a reply the gateway can neither publish nor keep is counted as dropped", async () => {

@@ -14,8 +14,13 @@ function chargePoint(env: Env, cid: string) {
   return env.CHARGE_POINT.get(env.CHARGE_POINT.idFromName(cid));
 }
 
+/**
+ * The client as EMQX shows it, or undefined when its object says the registered connection is not open (it ended
+ * in a restart that delivered no close event: asking the object ends it there and removes it from the registry).
+ */
 async function describe(env: Env, client: RegisteredClient) {
   const [stats, config] = await Promise.all([chargePoint(env, client.clientid).clientStats() as Promise<ClientStats>, loadGatewayConfig(env)]);
+  if (!stats.connected || stats.conn_id !== client.conn_id) return undefined;
   return {
     node: "cloudflare",
     clientid: client.clientid,
@@ -26,7 +31,7 @@ async function describe(env: Env, client: RegisteredClient) {
     port: null,
     mountpoint: config.mountpoint,
     is_bridge: false,
-    connected: stats.connected && stats.conn_id === client.conn_id,
+    connected: true,
     connected_at: new Date(client.connected_at).toISOString(),
     created_at: new Date(client.connected_at).toISOString(),
     keepalive: stats.keepalive,
@@ -47,9 +52,13 @@ async function describe(env: Env, client: RegisteredClient) {
   };
 }
 
+function notFound(cid: string): ApiError {
+  return new ApiError(404, "RESOURCE_NOT_FOUND", `client '${cid}' not found`);
+}
+
 async function registered(env: Env, cid: string): Promise<RegisteredClient> {
   const client = await clientRegistry(env).get(cid);
-  if (client === undefined) throw new ApiError(404, "RESOURCE_NOT_FOUND", `client '${cid}' not found`);
+  if (client === undefined) throw notFound(cid);
   return client;
 }
 
@@ -63,13 +72,19 @@ export const clientsApi = new Hono<{ Bindings: Env }>()
       ...(like_clientid ? { like_clientid } : {}),
       ...(like_username ? { like_username } : {}),
     });
-    const data = await Promise.all(result.rows.map((row) => describe(c.env, row)));
-    return c.json({ data, meta: meta(page, result.count) });
+    const described = await Promise.all(result.rows.map((row) => describe(c.env, row)));
+    const data = described.filter((d) => d !== undefined);
+    return c.json({ data, meta: meta(page, result.count - (described.length - data.length)) });
   })
-  .get("/:clientid", async (c) => c.json(await describe(c.env, await registered(c.env, c.req.param("clientid")))))
+  .get("/:clientid", async (c) => {
+    const cid = c.req.param("clientid");
+    const client = await describe(c.env, await registered(c.env, cid));
+    if (client === undefined) throw notFound(cid);
+    return c.json(client);
+  })
   .delete("/:clientid", async (c) => {
     const cid = c.req.param("clientid");
     await registered(c.env, cid);
-    await chargePoint(c.env, cid).kick();
+    if (!(await chargePoint(c.env, cid).kick())) throw notFound(cid);
     return c.body(null, 204);
   });

@@ -9,7 +9,7 @@ export class TcpProxy {
   port = 0;
   accepted = 0;
 
-  constructor(private readonly targetPort: number) {
+  constructor(readonly targetPort: number) {
     this.server = net.createServer((client) => {
       if (this.cut) {
         client.destroy();

@@ -2,6 +2,7 @@
 import { resolveConfig, type GatewayConfig } from "../../../src/config/gateway-config";
 import { OCPP16 } from "../../../src/ocpp/protocol";
 import type { CallStore, InflightCall, QueuedCall } from "../../../src/session/downstream-calls";
+import type { Outbox } from "../../../src/session/outbox";
 import { ChargePointRelay, newConnectionState } from "../../../src/session/relay";
 
 /** The call store in memory, as the ChargePoint object keeps it in storage. */
@@ -50,6 +51,8 @@ export interface FakeRelayOptions {
   readonly config?: GatewayConfig;
   readonly connected?: boolean;
   readonly publishFails?: boolean;
+  /** Publishes through this outbox instead of straight to the recorder. */
+  readonly outbox?: Outbox;
 }
 
 export function fakeRelay(options: FakeRelayOptions = {}) {
@@ -68,7 +71,8 @@ export function fakeRelay(options: FakeRelayOptions = {}) {
         sent.push(JSON.parse(text));
         return true;
       },
-      publish: async (topic, payload) => {
+      publish: async (topic, payload, kind) => {
+        if (options.outbox !== undefined) return options.outbox.publish(topic, payload, false, kind);
         if (options.publishFails) return "refused";
         published.push({ topic, message: JSON.parse(payload) as Record<string, unknown> });
         return "sent";

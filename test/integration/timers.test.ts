@@ -1,0 +1,66 @@
+// The ChargePoint object's timers and stored state against values that are legal but extreme, or written by an
+// earlier version: the real Worker, object, storage alarm and broker.
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MAX_HEARTBEAT_INTERVAL_S } from "../../src/session/lifecycle";
+import { ChargePointSocket } from "../worker-helpers/charge-point-socket";
+import { MqttProbe, type Received } from "../worker-helpers/mqtt-probe";
+
+let csms: MqttProbe;
+
+beforeAll(async () => {
+  csms = await MqttProbe.connect(env.MQTT_URL);
+  await csms.subscribe("ocpp/#");
+});
+
+afterAll(() => csms.close());
+
+const on = (topic: string, uniqueId?: string) => (m: Received) => m.topic === topic && (uniqueId === undefined || m.json().UniqueId === uniqueId);
+const stubOf = (cid: string) => env.CHARGE_POINT.get(env.CHARGE_POINT.idFromName(cid));
+
+async function booted(cid: string, interval: number): Promise<ChargePointSocket> {
+  const cp = await ChargePointSocket.open(cid);
+  cp.send([2, "boot", "BootNotification", { chargePointVendor: "v", chargePointModel: "m" }]);
+  await csms.next(on(`ocpp/cp/${cid}`, "boot"));
+  await csms.publish(`ocpp/cs/${cid}`, { MessageTypeId: 3, UniqueId: "boot", Payload: { status: "Accepted", currentTime: new Date().toISOString(), interval } });
+  expect((await cp.nextFrame())[1]).toBe("boot");
+  return cp;
+}
+
+describe("timers", () => {
+  it("a BootNotification answer with interval 2^53 − 1 (schema-valid) leaves the alarm working", async () => {
+    const cid = "timers-huge-interval";
+    const cp = await booted(cid, Number.MAX_SAFE_INTEGER);
+    const stub = stubOf(cid);
+    // The first alarm (the idle timeout's) reschedules for the heartbeat check: that must not throw.
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    const alarm = await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm());
+    expect(alarm).not.toBeNull();
+    expect(alarm as number).toBeLessThanOrEqual(Date.now() + 2 * MAX_HEARTBEAT_INTERVAL_S * 1000 + 60_000);
+    // And the object still serves the charge point.
+    cp.send([2, "hb", "Heartbeat", {}]);
+    await csms.next(on(`ocpp/cp/${cid}`, "hb"));
+    expect(cp.closed).toBeUndefined();
+    cp.close();
+  });
+});
+
+describe("stored state from an earlier version", () => {
+  it("a connection's stored configuration that lacks fields is completed (or replaced) before use", async () => {
+    const cid = "timers-old-config";
+    const cp = await booted(cid, 60);
+    const stub = stubOf(cid);
+    await runInDurableObject(stub, async (instance, state) => {
+      const stored = (await state.storage.get<{ config: Record<string, unknown> }>("connection")) as { config: Record<string, unknown> };
+      const { dnstream: _dnstream, max_frames_per_second: _rate, ...older } = stored.config;
+      await state.storage.put("connection", { ...stored, config: older });
+      // As after an eviction: the next handler reads the stored record again.
+      (instance as unknown as { stored: unknown }).stored = undefined;
+    });
+    await csms.publish(`ocpp/cs/${cid}`, { MessageTypeId: 2, UniqueId: "old-1", Action: "Reset", Payload: { type: "Soft" } });
+    expect(await cp.nextFrame()).toEqual([2, "old-1", "Reset", { type: "Soft" }]);
+    cp.send([3, "old-1", { status: "Accepted" }]);
+    expect((await csms.next(on(`ocpp/cp/${cid}/Reply`, "old-1"))).json()).toMatchObject({ Action: "Reset" });
+    cp.close();
+  });
+});
