@@ -7,7 +7,7 @@
 //          --rounds 2 --loads 0.25,0.5,0.75,1 --idle 1000,10000 --threads 2 --smoke --out bench-results
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve as resolvePath } from "node:path";
 import { parseArgs } from "node:util";
 import { Worker } from "node:worker_threads";
 import { costModel } from "./lib/cost.mjs";
@@ -288,8 +288,10 @@ async function main() {
       cost,
     };
 
-    await mkdir(join(root, opt.out), { recursive: true });
-    const jsonFile = join(root, opt.out, `bench-${stamp}.json`);
+    // An absolute --out is used as given (join would put it under the project).
+    const outDir = resolvePath(root, opt.out);
+    await mkdir(outDir, { recursive: true });
+    const jsonFile = join(outDir, `bench-${stamp}.json`);
     await writeFile(jsonFile, `${JSON.stringify(result, null, 2)}\n`);
     const svg = latencyChart(
       [
@@ -307,11 +309,11 @@ async function main() {
       ],
       `Round-trip latency vs offered load: ${cps} charge points, window ${win} (solid: gateway, dashed: baseline)`,
     );
-    await writeFile(join(root, opt.out, "latency.svg"), svg);
+    await writeFile(join(outDir, "latency.svg"), svg);
     const md = markdown(result);
-    await writeFile(join(root, opt.out, "summary.md"), md);
+    await writeFile(join(outDir, "summary.md"), md);
     process.stdout.write(`\n${md}\n`);
-    say(`written: ${jsonFile}, ${join(opt.out, "summary.md")}, ${join(opt.out, "latency.svg")}`);
+    say(`written: ${jsonFile}, ${join(outDir, "summary.md")}, ${join(outDir, "latency.svg")}`);
   } finally {
     await cleanup();
   }

@@ -23,6 +23,26 @@ function sameSecret(a, b) {
 }
 
 /**
+ * The WebSocket as the duplex stream aedes reads and writes. aedes ends a connection (after a DISCONNECT, a
+ * protocol error, a taken-over client id) by destroying its stream, and ws's stream then drops the TCP connection
+ * without a Close frame, which the peer sees as an abnormal closure (1006; workerd logs "WebSocket disconnected
+ * between frames without sending `Close`"). Here the stream is destroyed only once the WebSocket closing
+ * handshake (RFC 6455 §7.1.2) is done, or ws's close timeout ended it.
+ */
+function closingStream(socket) {
+  const stream = createWebSocketStream(socket);
+  stream.on("error", () => socket.terminate());
+  const destroy = stream.destroy.bind(stream);
+  stream.destroy = (error) => {
+    if (socket.readyState === socket.CLOSED) return destroy(error);
+    socket.once("close", () => destroy(error));
+    socket.close(1000);
+    return stream;
+  };
+  return stream;
+}
+
+/**
  * Starts the broker. Ports 0 pick free ports. Returns the bound ports, URLs and close().
  * @param {{ host?: string, tcpPort?: number, wsPort?: number, username?: string, password?: string,
  *           log?: (line: string) => void }} options
@@ -54,9 +74,7 @@ export async function startBroker(options = {}) {
     handleProtocols: (protocols) => (protocols.has("mqtt") ? "mqtt" : protocols.has("mqttv3.1") ? "mqttv3.1" : false),
   });
   wss.on("connection", (socket, req) => {
-    const stream = createWebSocketStream(socket);
-    stream.on("error", () => socket.terminate());
-    aedes.handle(stream, req);
+    aedes.handle(closingStream(socket), req);
   });
 
   const tcpPort = await listen(tcp, options.tcpPort ?? 1883, host);

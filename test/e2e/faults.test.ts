@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import WebSocket from "ws";
 import { startBroker, type StartedBroker } from "../../scripts/broker.mjs";
-import { connectChargePoint, type RecordingClient } from "./support/charge-point";
+import { connectChargePoint, WS_CLIENT_OPTIONS, type RecordingClient } from "./support/charge-point";
 import { Csms } from "./support/csms";
 import { freePort, startGateway, startMosquitto, type GatewayProcess, type Mosquitto } from "./support/processes";
 import { TcpProxy } from "./support/tcp-proxy";
@@ -50,7 +50,7 @@ function gatewayEnv(mqttUrl: string, extra: NodeJS.ProcessEnv = {}): NodeJS.Proc
 
 /** A raw charge point: sends frames, records every frame it gets back. */
 async function rawChargePoint(port: number, cid: string) {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/ocpp/${cid}`, ["ocpp1.6"]);
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/ocpp/${cid}`, ["ocpp1.6"], WS_CLIENT_OPTIONS);
   const received: unknown[][] = [];
   ws.on("message", (data) => received.push(JSON.parse(data.toString()) as unknown[]));
   await new Promise((resolve, reject) => {

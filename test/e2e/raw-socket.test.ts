@@ -1,6 +1,7 @@
 // Bad input over a raw WebSocket: every bad frame gets a clear answer or a counted close, never a hang.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import WebSocket from "ws";
+import { WS_CLIENT_OPTIONS } from "./support/charge-point";
 import { Csms } from "./support/csms";
 
 let csms: Csms;
@@ -19,7 +20,7 @@ interface Raw {
 
 function open(path: string, protocols: string[] = ["ocpp1.6"]): Promise<Raw> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${inject("gatewayWs")}/${path}`, protocols);
+    const ws = new WebSocket(`${inject("gatewayWs")}/${path}`, protocols, WS_CLIENT_OPTIONS);
     const frames: unknown[][] = [];
     const waiting = new Set<() => void>();
     ws.on("message", (data) => {
@@ -57,7 +58,7 @@ function open(path: string, protocols: string[] = ["ocpp1.6"]): Promise<Raw> {
 
 function refusal(path: string, protocols: string[]): Promise<{ status: number; body: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${inject("gatewayWs")}/${path}`, protocols);
+    const ws = new WebSocket(`${inject("gatewayWs")}/${path}`, protocols, WS_CLIENT_OPTIONS);
     ws.on("unexpected-response", (_req, res) => {
       let text = "";
       res.on("data", (c: Buffer) => (text += c.toString()));

@@ -2,7 +2,7 @@
 // invalid payloads; raw `ws` sends what ocpp-rpc would not; MQTT.js plays the CSMS.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import WebSocket from "ws";
-import { connectChargePoint, type RecordingClient } from "./support/charge-point";
+import { connectChargePoint, WS_CLIENT_OPTIONS, type RecordingClient } from "./support/charge-point";
 import { Csms } from "./support/csms";
 
 let csms: Csms;
@@ -92,7 +92,7 @@ describe("invalid upstream calls are answered with the right code and never publ
   });
 
   it("over a raw socket too", async () => {
-    const ws = new WebSocket(`${inject("gatewayWs")}/e2e-validation-raw`, ["ocpp1.6"]);
+    const ws = new WebSocket(`${inject("gatewayWs")}/e2e-validation-raw`, ["ocpp1.6"], WS_CLIENT_OPTIONS);
     const frame = new Promise<unknown[]>((resolve) => ws.once("message", (d) => resolve(JSON.parse(d.toString()) as unknown[])));
     await new Promise((r) => ws.once("open", r));
     ws.send('[2,"raw-1","BootNotification",{"chargePointVendor":"v"}]');

@@ -36,10 +36,13 @@ export class MqttProbe {
       });
       ws.addEventListener("error", () => reject(new Error("probe: socket error")));
     });
-    ws.addEventListener("open", () =>
-      ws.send(mqttPacket.generate({ cmd: "connect", protocolId: "MQTT", protocolVersion: 4, clientId, clean: true, keepalive: 60 })),
-    );
-    ws.addEventListener("message", (e) => parser.parse(Buffer.from(e.data as ArrayBuffer)));
+    ws.addEventListener("open", () => {
+      ws.send(mqttPacket.generate({ cmd: "connect", protocolId: "MQTT", protocolVersion: 4, clientId, clean: true, keepalive: 60 }));
+    });
+    // Braces: parse() returns a number, and workerd warns about event handlers that return a value.
+    ws.addEventListener("message", (e) => {
+      parser.parse(Buffer.from(e.data as ArrayBuffer));
+    });
     await connected;
     return probe;
   }
