@@ -28,9 +28,11 @@ export class ChargePointRelay extends UpstreamRelay {
       const { error } = decoded;
       log("warn", "bad_envelope", { cid: this.conn.cid, reason: error.message, uniqueId: error.uniqueId });
       if (error.uniqueId !== undefined) {
+        // A malformed answer to one of the charge point's calls names that call's Action, as a valid one would.
+        const action = error.action ?? this.cpCallAction(error.uniqueId);
         await this.reportToCsms({
           uniqueId: error.uniqueId,
-          ...(error.action === undefined ? {} : { action: error.action }),
+          ...(action === undefined ? {} : { action }),
           errorCode: this.code(error.kind),
           errorDescription: `envelope not sent to the charge point: ${error.message}`,
           reason: "malformed",

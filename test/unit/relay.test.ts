@@ -107,6 +107,14 @@ describe("downstream", () => {
     ]);
   });
 
+  it("a malformed answer to one of the charge point's calls is reported with that call's Action", async () => {
+    const t = setup();
+    await t.relay.fromChargePoint('[2,"b1","BootNotification",{"chargePointVendor":"v","chargePointModel":"m"}]');
+    await t.relay.fromCsms('{"MessageTypeId":3,"UniqueId":"b1"}');
+    expect(t.on("ocpp/cp/CP1/Reply")).toEqual([expect.objectContaining({ UniqueId: "b1", Action: "BootNotification", Reason: "malformed" })]);
+    expect(t.sent).toEqual([]);
+  });
+
   it("reports a call to a charge point that is not connected", async () => {
     const t = setup({ connected: false });
     await t.relay.fromCsms('{"MessageTypeId":2,"UniqueId":"r3","Action":"Reset","Payload":{"type":"Soft"}}');
