@@ -1,8 +1,9 @@
 /**
  * The authenticator and its users in KV. A user is stored under `gateway/auth/user/<SHA-256 hex of its id>` — 83
  * bytes whatever the id, within KV's 512-byte key limit (an id of 64 four-byte characters percent-encoded is 768) —
- * with its salted hash and the algorithm it was hashed with. The id itself and `is_superuser` are in the key's
- * metadata (at most 256 bytes of id, within KV's 1,024), so listing users reads no values.
+ * with its salted hash and the algorithm it was hashed with. The id itself (percent-encoded, so the metadata stays
+ * ASCII: at most 768 bytes, within KV's 1,024) and `is_superuser` are in the key's metadata, so listing users
+ * reads no values.
  */
 import { sha256Hex } from "../auth/credentials";
 import { DEFAULT_HASH_ALGORITHM, decoyHash, hashPassword, verifyPassword, type HashAlgorithm, type PasswordHash } from "../auth/passwords";
@@ -26,6 +27,7 @@ export interface UserSummary {
 }
 
 interface UserMetadata {
+  /** Percent-encoded (encodeURIComponent). */
   readonly user_id?: string;
   readonly is_superuser?: boolean;
 }
@@ -65,7 +67,7 @@ export class AuthStore {
   }
 
   async saveUser(record: StoredUser): Promise<void> {
-    const metadata: UserMetadata = { user_id: record.user_id, is_superuser: record.is_superuser };
+    const metadata: UserMetadata = { user_id: encodeURIComponent(record.user_id), is_superuser: record.is_superuser };
     await this.kv.put(await userKey(record.user_id), JSON.stringify(record), { metadata });
   }
 
@@ -87,8 +89,8 @@ export class AuthStore {
   async listUsers(): Promise<UserSummary[]> {
     const users: UserSummary[] = [];
     for (const key of await this.userKeys()) {
-      if (typeof key.metadata?.user_id !== "string") continue;
-      users.push({ user_id: key.metadata.user_id, is_superuser: key.metadata.is_superuser === true });
+      const userId = decodedUserId(key.metadata);
+      if (userId !== undefined) users.push({ user_id: userId, is_superuser: key.metadata?.is_superuser === true });
     }
     return users.sort((a, b) => (a.user_id < b.user_id ? -1 : a.user_id > b.user_id ? 1 : 0));
   }
@@ -101,6 +103,15 @@ export class AuthStore {
     if (user !== null) return verifyPassword(user, password);
     await verifyPassword(await decoyHash(configuredAlgorithm(authenticator)), password);
     return false;
+  }
+}
+
+function decodedUserId(metadata: UserMetadata | null | undefined): string | undefined {
+  if (typeof metadata?.user_id !== "string") return undefined;
+  try {
+    return decodeURIComponent(metadata.user_id);
+  } catch {
+    return undefined;
   }
 }
 

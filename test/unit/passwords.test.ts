@@ -22,7 +22,7 @@ async function hashingOf(check: () => Promise<unknown>): Promise<{ derive: unkno
   await check();
   const calls = {
     derive: derive.mock.calls.map(([params, , bits]) => {
-      const p = params as Pbkdf2Params;
+      const p = params as { hash: string; iterations: number };
       return { hash: p.hash, iterations: p.iterations, bits };
     }),
     digests: digest.mock.calls.map(([algorithm]) => String(algorithm)),
