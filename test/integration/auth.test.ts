@@ -74,7 +74,9 @@ describe("a password is bound to its charge point id (user_id_type username)", (
     await user("CP-B2", "pw-2");
     const real = await connect("CP-B2", basic("CP-B2", "pw-2"), "192.0.2.2");
     let closed: number | undefined;
-    real.addEventListener("close", (e) => (closed = e.code));
+    real.addEventListener("close", (e) => {
+      closed = e.code;
+    });
     const impostor = await upgrade("CP-B2", basic("CP-B1", "pw-1"), "198.51.100.2");
     expect(impostor.status).toBe(401);
     expect(await impostor.json()).toMatchObject({ code: "UNAUTHORIZED", reason: "bad_username_or_password" });
