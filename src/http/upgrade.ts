@@ -107,6 +107,8 @@ export async function handleUpgrade(c: Context<{ Bindings: Env }>, config: Gatew
   const ip = source.ip;
 
   const headers = new Headers(request.headers);
+  // The object needs what was established, not the password.
+  headers.delete("Authorization");
   headers.set(
     CONNECT_HEADER,
     encodeConnectRequest({
