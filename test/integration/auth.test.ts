@@ -134,6 +134,21 @@ describe("nobody can lock a charger out", () => {
   });
 });
 
+describe("hashing work per isolate is capped", () => {
+  it("a burst of PBKDF2 logins beyond the isolate's budget is answered 503 with Retry-After before hashing", async () => {
+    await authenticator({ password_hash_algorithm: { name: "pbkdf2", iterations: 100_000 } });
+    // 30 × 100,000 units against a budget of 1,000,000 a second: some must be turned away, whatever the timing.
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => upgrade(`CP-BURST-${i}`, basic(`CP-BURST-${i}`, "guess"), `192.0.2.${100 + i}`)),
+    );
+    const busy = answers.filter((r) => r.status === 503);
+    expect(busy.length).toBeGreaterThan(0);
+    expect(answers.every((r) => r.status === 503 || r.status === 401)).toBe(true);
+    expect(busy[0]?.headers.get("Retry-After")).toBe("1");
+    expect(await busy[0]?.json()).toMatchObject({ code: "SERVICE_UNAVAILABLE", reason: "busy" });
+  });
+});
+
 describe("unknown users cost the configured algorithm's work", () => {
   it("with pbkdf2 configured, a login as an unknown user runs PBKDF2 with the configured parameters", async () => {
     await authenticator({ password_hash_algorithm: { name: "pbkdf2", mac_fun: "sha512", iterations: 3000, dk_length: 32 } });
