@@ -4,6 +4,7 @@ import { createApp } from "./http/app";
 export { BrokerLink } from "./objects/broker-link";
 export { ChargePoint } from "./objects/charge-point";
 export { ClientRegistry } from "./objects/client-registry";
+export { LoginGuard } from "./objects/login-guard";
 
 const app = createApp();
 

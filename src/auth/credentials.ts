@@ -37,3 +37,9 @@ export async function secretsEqual(a: string, b: string): Promise<boolean> {
   ]);
   return crypto.subtle.timingSafeEqual(x, y);
 }
+
+/** Lower-case hex SHA-256 of `text` (UTF-8): names that fit every store (KV keys, object names) whatever the text. */
+export async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", encoder.encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}

@@ -9,6 +9,7 @@ export type HashAlgorithm =
   | { readonly name: "pbkdf2"; readonly mac_fun?: "sha256" | "sha512"; readonly iterations?: number; readonly dk_length?: number };
 
 export const DEFAULT_HASH_ALGORITHM: HashAlgorithm = { name: "sha256", salt_position: "suffix" };
+export const DEFAULT_PBKDF2_ITERATIONS = 4096;
 
 export interface PasswordHash {
   readonly algorithm: HashAlgorithm;
@@ -32,7 +33,7 @@ async function compute(algorithm: HashAlgorithm, salt: string, password: string)
   if (algorithm.name === "pbkdf2") {
     const key = await crypto.subtle.importKey("raw", encoder.encode(password), "PBKDF2", false, ["deriveBits"]);
     const bits = await crypto.subtle.deriveBits(
-      { name: "PBKDF2", hash: webCryptoHash(algorithm.mac_fun ?? "sha256"), salt: encoder.encode(salt), iterations: algorithm.iterations ?? 4096 },
+      { name: "PBKDF2", hash: webCryptoHash(algorithm.mac_fun ?? "sha256"), salt: encoder.encode(salt), iterations: algorithm.iterations ?? DEFAULT_PBKDF2_ITERATIONS },
       key,
       8 * (algorithm.dk_length ?? 32),
     );
@@ -45,6 +46,32 @@ async function compute(algorithm: HashAlgorithm, salt: string, password: string)
 export async function hashPassword(password: string, algorithm: HashAlgorithm = DEFAULT_HASH_ALGORITHM): Promise<PasswordHash> {
   const salt = hex(crypto.getRandomValues(new Uint8Array(16)));
   return { algorithm, salt, hash: await compute(algorithm, salt, password) };
+}
+
+/**
+ * Work units of one hash with `algorithm`, for the per-isolate hashing budget: PBKDF2 costs its iteration count
+ * (one HMAC each), a salted SHA-2 digest one unit.
+ */
+export function hashCost(algorithm: HashAlgorithm): number {
+  return algorithm.name === "pbkdf2" ? (algorithm.iterations ?? DEFAULT_PBKDF2_ITERATIONS) : 1;
+}
+
+/** Per algorithm (its JSON), a hash of a random secret that no password matches. */
+const decoys = new Map<string, Promise<PasswordHash>>();
+
+/**
+ * What an unknown user's password is checked against, so that refusing an unknown user costs what refusing a known
+ * one does: a hash made with the authenticator's configured algorithm (PBKDF2 with its iterations, not a plain
+ * digest), since that is the algorithm of every user created under it.
+ */
+export function decoyHash(algorithm: HashAlgorithm = DEFAULT_HASH_ALGORITHM): Promise<PasswordHash> {
+  const key = JSON.stringify(algorithm);
+  let decoy = decoys.get(key);
+  if (decoy === undefined) {
+    decoy = hashPassword(crypto.randomUUID(), algorithm);
+    decoys.set(key, decoy);
+  }
+  return decoy;
 }
 
 export async function verifyPassword(stored: PasswordHash, password: string): Promise<boolean> {

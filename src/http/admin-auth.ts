@@ -1,11 +1,15 @@
 /**
  * The management API's authentication: HTTP Basic with ADMIN_API_KEY as user name and ADMIN_API_SECRET as
  * password (Worker secrets), compared in constant time. With no key configured every call is refused (503):
- * the API is never open by default.
+ * the API is never open by default. Failures are throttled like charge point logins (src/auth/throttle.ts): the
+ * key and secret are one credential (guard `admin`), locked after repeated failures for every source that has not
+ * used it successfully before, and each source address has its own failure budget.
  */
 import type { MiddlewareHandler } from "hono";
 import { parseBasic, secretsEqual } from "../auth/credentials";
+import { sourceOf } from "../auth/source";
 import { ApiError } from "./errors";
+import { LoginThrottle } from "./login-throttle";
 
 export const adminAuth: MiddlewareHandler<{ Bindings: Env }> = async (c, next) => {
   const key = c.env.ADMIN_API_KEY;
@@ -13,16 +17,13 @@ export const adminAuth: MiddlewareHandler<{ Bindings: Env }> = async (c, next) =
   if (!key || !secret) {
     throw new ApiError(503, "SERVICE_UNAVAILABLE", "the management API is disabled: ADMIN_API_KEY and ADMIN_API_SECRET are not set");
   }
+  const challenge = { "WWW-Authenticate": 'Basic realm="OCPP gateway management", charset="UTF-8"' };
   const credentials = parseBasic(c.req.header("Authorization"));
+  if (credentials === undefined) throw new ApiError(401, "UNAUTHORIZED", "API key and secret required (HTTP Basic)", {}, challenge);
+  const attempt = await new LoginThrottle(c.env.LOGIN_GUARD).admit("admin", sourceOf(c.req.header("CF-Connecting-IP")));
   // Both comparisons always run, so the time taken does not tell which part was wrong.
-  const [keyOk, secretOk] = await Promise.all([
-    secretsEqual(credentials?.username ?? "", key),
-    secretsEqual(credentials?.password ?? "", secret),
-  ]);
-  if (credentials === undefined || !keyOk || !secretOk) {
-    throw new ApiError(401, "UNAUTHORIZED", "API key and secret required (HTTP Basic)", {}, {
-      "WWW-Authenticate": 'Basic realm="OCPP gateway management", charset="UTF-8"',
-    });
-  }
+  const [keyOk, secretOk] = await Promise.all([secretsEqual(credentials.username, key), secretsEqual(credentials.password, secret)]);
+  await attempt.finish(keyOk && secretOk);
+  if (!keyOk || !secretOk) throw new ApiError(401, "UNAUTHORIZED", "API key and secret required (HTTP Basic)", {}, challenge);
   await next();
 };

@@ -1,17 +1,22 @@
 /**
  * Charge point upgrade requests (`GET <path>/<cid>`, reference §3). Everything is checked here, in the Worker,
- * before any Durable Object is touched: gateway enabled, charge point id, WebSocket upgrade, subprotocol. Only
- * then is the request handed to the ChargePoint object for that id, which accepts it with the Hibernation API.
+ * before the charge point's object is touched: gateway enabled, charge point id, WebSocket upgrade, subprotocol,
+ * credentials (with the login throttle's guard objects). Only then is the request handed to the ChargePoint object
+ * for that id, which accepts it with the Hibernation API.
  */
 import type { Context } from "hono";
-import { parseBasic } from "../auth/credentials";
+import { loginSubject, mayConnectAs } from "../auth/binding";
+import { parseBasic, sha256Hex } from "../auth/credentials";
+import { isolateHashBudget } from "../auth/hash-budget";
+import { hashCost } from "../auth/passwords";
+import { sourceOf, type Source } from "../auth/source";
 import type { GatewayConfig } from "../config/gateway-config";
-import { AuthStore } from "../objects/auth-store";
+import { AuthStore, configuredAlgorithm } from "../objects/auth-store";
 import { chargePointIdProblem } from "../ocpp/identity";
 import { OCPP16, protocolBySubprotocol, type OcppProtocol } from "../ocpp/protocol";
 import { CONNECT_HEADER, encodeConnectRequest } from "../objects/connect-request";
 import { ApiError } from "./errors";
-import { LOCK_SECONDS, LoginThrottle } from "./login-throttle";
+import { LoginThrottle } from "./login-throttle";
 
 function badRequest(reason: string, message: string): ApiError {
   return new ApiError(400, "BAD_REQUEST", message, { reason });
@@ -49,30 +54,40 @@ export function negotiateSubprotocol(header: string | null): { protocol: OcppPro
   throw badRequest("no_supported_subprotocol", `none of the offered subprotocols is supported (supported: ${OCPP16.subprotocol})`);
 }
 
+const challenge = { "WWW-Authenticate": 'Basic realm="OCPP", charset="UTF-8"' };
+
 /**
- * With an enabled authenticator, the upgrade must carry valid HTTP Basic credentials (OCPP security profiles 1
- * and 2): otherwise 401 with `WWW-Authenticate`, or 429 while the charge point id is locked after repeated
- * failures. With none, every charge point may connect. Returns the user name to record.
+ * With an enabled authenticator, the upgrade must carry valid HTTP Basic credentials for this charge point (OCPP
+ * security profiles 1 and 2; binding rules in src/auth/binding.ts): otherwise 401 with `WWW-Authenticate`, or 429
+ * while failed logins are throttled (src/auth/throttle.ts), or 503 when this isolate is over its hashing budget.
+ * With none, every charge point may connect. Returns the user name to keep with the connection: one that was
+ * checked, never what the request merely claimed.
  */
-async function authenticate(env: Env, cid: string, header: string | null): Promise<string | undefined> {
-  const credentials = parseBasic(header);
+async function authenticate(env: Env, cid: string, header: string | null, source: Source): Promise<string | undefined> {
   const store = new AuthStore(env.GATEWAY_KV);
   const authenticator = await store.getAuthenticator();
-  if (authenticator === null || authenticator.enable === false) return credentials?.username;
-  const throttle = new LoginThrottle(env.LOGIN_FAILURES, env.GATEWAY_KV);
-  const locked = () =>
-    new ApiError(429, "TOO_MANY_REQUESTS", "too many failed logins for this charge point; try again later", {}, { "Retry-After": String(LOCK_SECONDS) });
-  if (await throttle.isLocked(cid)) throw locked();
-  const challenge = { "WWW-Authenticate": 'Basic realm="OCPP", charset="UTF-8"' };
+  if (authenticator === null || authenticator.enable === false) return undefined;
+  const credentials = parseBasic(header);
   if (credentials === undefined) {
     throw new ApiError(401, "UNAUTHORIZED", "credentials required (HTTP Basic)", { reason: "not_authorized" }, challenge);
   }
-  const userId = authenticator.user_id_type === "clientid" ? cid : credentials.username;
-  if (!(await store.verify(userId, credentials.password))) {
-    if (await throttle.recordFailure(cid)) throw locked();
-    throw new ApiError(401, "UNAUTHORIZED", "bad user name or password", { reason: "bad_username_or_password" }, challenge);
+  const type = authenticator.user_id_type ?? "username";
+  const subject = loginSubject(type, cid, credentials.username);
+  const hash = await sha256Hex(subject.userId);
+  // The user record is read while the throttle decides, so a correct login waits for one round trip, not two.
+  const [user, attempt] = await Promise.all([store.getUser(subject.userId), new LoginThrottle(env.LOGIN_GUARD).admit(`user:${hash}`, source)]);
+  // Unknown users cost what known ones do (decoy with the configured algorithm), so the budget is taken alike.
+  if (!isolateHashBudget.take(hashCost(user?.algorithm ?? configuredAlgorithm(authenticator)))) {
+    await attempt.release();
+    throw new ApiError(503, "SERVICE_UNAVAILABLE", "too many logins at once; try again shortly", { reason: "busy" }, { "Retry-After": "1" });
   }
-  return credentials.username;
+  // The password is checked even when the binding refuses, so the time taken does not tell which users may
+  // connect as other ids; such an attempt counts as a failure like a wrong password.
+  const passwordOk = await store.checkPassword(user, credentials.password, authenticator);
+  const ok = passwordOk && user !== null && mayConnectAs(type, cid, subject.userId, user);
+  await attempt.finish(ok);
+  if (!ok) throw new ApiError(401, "UNAUTHORIZED", "bad user name or password", { reason: "bad_username_or_password" }, challenge);
+  return subject.username;
 }
 
 export function isUnderPath(pathname: string, basePath: string): boolean {
@@ -87,10 +102,13 @@ export async function handleUpgrade(c: Context<{ Bindings: Env }>, config: Gatew
     throw new ApiError(426, "UPGRADE_REQUIRED", "charge points connect with a WebSocket upgrade", {}, { Upgrade: "websocket" });
   }
   const { protocol, echo } = negotiateSubprotocol(request.headers.get("Sec-WebSocket-Protocol"));
-  const username = await authenticate(c.env, cid, request.headers.get("Authorization"));
-  const ip = request.headers.get("CF-Connecting-IP") ?? undefined;
+  const source = sourceOf(request.headers.get("CF-Connecting-IP"));
+  const username = await authenticate(c.env, cid, request.headers.get("Authorization"), source);
+  const ip = source.ip;
 
   const headers = new Headers(request.headers);
+  // The object needs what was established, not the password.
+  headers.delete("Authorization");
   headers.set(
     CONNECT_HEADER,
     encodeConnectRequest({

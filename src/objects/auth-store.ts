@@ -1,8 +1,12 @@
 /**
- * The authenticator and its users in KV. A user is stored under its id with its salted hash and the algorithm it
- * was hashed with; `is_superuser` is also kept in the key's metadata so listing users reads no values.
+ * The authenticator and its users in KV. A user is stored under `gateway/auth/user/<SHA-256 hex of its id>` — 83
+ * bytes whatever the id, within KV's 512-byte key limit (an id of 64 four-byte characters percent-encoded is 768) —
+ * with its salted hash and the algorithm it was hashed with. The id itself (percent-encoded, so the metadata stays
+ * ASCII: at most 768 bytes, within KV's 1,024) and `is_superuser` are in the key's metadata, so listing users
+ * reads no values.
  */
-import { hashPassword, verifyPassword, type HashAlgorithm, type PasswordHash } from "../auth/passwords";
+import { sha256Hex } from "../auth/credentials";
+import { DEFAULT_HASH_ALGORITHM, decoyHash, hashPassword, verifyPassword, type HashAlgorithm, type PasswordHash } from "../auth/passwords";
 
 export interface Authenticator {
   readonly backend: "built_in_database";
@@ -22,13 +26,16 @@ export interface UserSummary {
   readonly is_superuser: boolean;
 }
 
+interface UserMetadata {
+  /** Percent-encoded (encodeURIComponent). */
+  readonly user_id?: string;
+  readonly is_superuser?: boolean;
+}
+
 const AUTHENTICATOR_KEY = "gateway/auth/authenticator";
-const USER_PREFIX = "gateway/auth/users/";
+const USER_PREFIX = "gateway/auth/user/";
 
-const userKey = (userId: string) => USER_PREFIX + encodeURIComponent(userId);
-
-/** Verified against when a user does not exist, so that the answer takes as long as for one that does. */
-let decoy: Promise<PasswordHash> | undefined;
+export const userKey = async (userId: string) => USER_PREFIX + (await sha256Hex(userId));
 
 export class AuthStore {
   constructor(private readonly kv: KVNamespace) {}
@@ -44,11 +51,13 @@ export class AuthStore {
   /** Removes the authenticator and every user. */
   async deleteAuthenticator(): Promise<void> {
     await this.kv.delete(AUTHENTICATOR_KEY);
-    for (const user of await this.listUsers()) await this.kv.delete(userKey(user.user_id));
+    for (const key of await this.userKeys()) await this.kv.delete(key.name);
   }
 
-  getUser(userId: string): Promise<StoredUser | null> {
-    return this.kv.get<StoredUser>(userKey(userId), { type: "json" });
+  async getUser(userId: string): Promise<StoredUser | null> {
+    const user = await this.kv.get<StoredUser>(await userKey(userId), { type: "json" });
+    // A hash collision is not a practical concern; the check keeps the contract exact anyway.
+    return user !== null && user.user_id === userId ? user : null;
   }
 
   async putUser(userId: string, password: string, isSuperuser: boolean, algorithm?: HashAlgorithm): Promise<UserSummary> {
@@ -58,34 +67,55 @@ export class AuthStore {
   }
 
   async saveUser(record: StoredUser): Promise<void> {
-    await this.kv.put(userKey(record.user_id), JSON.stringify(record), { metadata: { is_superuser: record.is_superuser } });
+    const metadata: UserMetadata = { user_id: encodeURIComponent(record.user_id), is_superuser: record.is_superuser };
+    await this.kv.put(await userKey(record.user_id), JSON.stringify(record), { metadata });
   }
 
   async deleteUser(userId: string): Promise<void> {
-    await this.kv.delete(userKey(userId));
+    await this.kv.delete(await userKey(userId));
+  }
+
+  private async userKeys(): Promise<KVNamespaceListKey<UserMetadata>[]> {
+    const keys: KVNamespaceListKey<UserMetadata>[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.kv.list<UserMetadata>({ prefix: USER_PREFIX, ...(cursor ? { cursor } : {}) });
+      keys.push(...page.keys);
+      cursor = page.list_complete ? undefined : page.cursor;
+    } while (cursor !== undefined);
+    return keys;
   }
 
   async listUsers(): Promise<UserSummary[]> {
     const users: UserSummary[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await this.kv.list<{ is_superuser?: boolean }>({ prefix: USER_PREFIX, ...(cursor ? { cursor } : {}) });
-      for (const key of page.keys) {
-        users.push({ user_id: decodeURIComponent(key.name.slice(USER_PREFIX.length)), is_superuser: key.metadata?.is_superuser === true });
-      }
-      cursor = page.list_complete ? undefined : page.cursor;
-    } while (cursor !== undefined);
+    for (const key of await this.userKeys()) {
+      const userId = decodedUserId(key.metadata);
+      if (userId !== undefined) users.push({ user_id: userId, is_superuser: key.metadata?.is_superuser === true });
+    }
     return users.sort((a, b) => (a.user_id < b.user_id ? -1 : a.user_id > b.user_id ? 1 : 0));
   }
 
-  /** Checks a password; takes about as long for an unknown user as for a wrong password. */
-  async verify(userId: string, password: string): Promise<boolean> {
-    const user = await this.getUser(userId);
-    if (user === null) {
-      decoy ??= hashPassword(crypto.randomUUID());
-      await verifyPassword(await decoy, password);
-      return false;
-    }
-    return verifyPassword(user, password);
+  /**
+   * Checks `password` against `user`'s hash, or, for an unknown user (null), against a decoy made with the
+   * authenticator's configured algorithm, so the answer costs the same as for a user created under it.
+   */
+  async checkPassword(user: StoredUser | null, password: string, authenticator: Authenticator): Promise<boolean> {
+    if (user !== null) return verifyPassword(user, password);
+    await verifyPassword(await decoyHash(configuredAlgorithm(authenticator)), password);
+    return false;
   }
+}
+
+function decodedUserId(metadata: UserMetadata | null | undefined): string | undefined {
+  if (typeof metadata?.user_id !== "string") return undefined;
+  try {
+    return decodeURIComponent(metadata.user_id);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The algorithm new users are hashed with (and unknown users' decoy). */
+export function configuredAlgorithm(authenticator: Authenticator): HashAlgorithm {
+  return authenticator.password_hash_algorithm ?? DEFAULT_HASH_ALGORITHM;
 }

@@ -25,11 +25,31 @@ describe("charge point id", () => {
     ["/ocpp/a%01b", "unsupported_clientid", "a\u0001b"],
     [`/ocpp/${"x".repeat(65)}`, "clientid_too_long", "x".repeat(65)],
     ["/ocpp/%E0%A4%A", "invalid_clientid_encoding", "%E0%A4%A"],
+    // Ids that look like other ids or hide characters (README "Connect a charge point"):
+    ["/ocpp/CP%E2%80%AE001", "unsupported_clientid", "CP\u202E001"], // right-to-left override
+    ["/ocpp/CP%E2%80%8B001", "unsupported_clientid", "CP\u200B001"], // zero-width space
+    ["/ocpp/%EF%BB%BFCP001", "unsupported_clientid", "\uFEFFCP001"], // byte order mark
+    ["/ocpp/CP%C2%A0001", "unsupported_clientid", "CP\u00A0001"], // no-break space
+    ["/ocpp/CP%E2%80%A8001", "unsupported_clientid", "CP\u2028001"], // line separator
+    ["/ocpp/%20", "unsupported_clientid", " "], // a lone space
+    ["/ocpp/CP001%20", "unsupported_clientid", "CP001 "], // trailing space
+    ["/ocpp/%D0%A1P001", "unsupported_clientid", "\u0421P001"], // Cyrillic С + Latin P
+    ["/ocpp/%D0%A1%D0%A0001", "unsupported_clientid", "\u0421\u0420001"], // Cyrillic СР
+    ["/ocpp/CP%EF%BC%8F001", "unsupported_clientid", "CP\uFF0F001"], // fullwidth solidus
+    ["/ocpp/CP-e%CC%81", "unsupported_clientid", "CP-e\u0301"], // NFD twin of CP-é
+    [`/ocpp/${"%F0%9F%98%80".repeat(50)}`, "unsupported_clientid", "\u{1F600}".repeat(50)], // emoji
   ])("%s → 400 %s, no object created", async (path, reason, cid) => {
     const res = await upgrade(path, { "Sec-WebSocket-Protocol": "ocpp1.6" });
     expect(res.status).toBe(400);
-    expect(await res.json()).toMatchObject({ code: "BAD_REQUEST", reason });
+    expect(await res.json()).toMatchObject({ code: "BAD_REQUEST", reason, message: expect.stringMatching(/^charge point id /) });
     expect(await objectExists(cid)).toBe(false);
+  });
+
+  it("accepts the NFC form of an id and ids of one script", async () => {
+    for (const cid of ["CP-\u00e9", "\u6771\u4eac\u30b9\u30c6\u30fc\u30b7\u30e7\u30f31", "\u041c\u043e\u0441\u043a\u0432\u0430-1"]) {
+      (await ChargePointSocket.open(cid)).close();
+      expect(await objectExists(cid)).toBe(true);
+    }
   });
 
   it("percent-decodes the id (64 characters is still allowed)", async () => {

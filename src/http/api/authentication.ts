@@ -1,11 +1,14 @@
 /**
  * `/gateways/ocpp/authentication` and `/authentication/users[/{user_id}]` (EMQX shapes): one authenticator
  * (built-in database, password based) and its users. Passwords are stored as salted hashes and never returned.
+ * A new user id must fit the id profile (src/ocpp/identity.ts) and be one HTTP Basic can carry (no `:`), so every
+ * user created can log in.
  */
 import { Hono } from "hono";
 import { DEFAULT_HASH_ALGORITHM } from "../../auth/passwords";
 import { validateAuthenticator, validateUserCreate, validateUserUpdate } from "../../generated/gateway-validators.gen.js";
 import { AuthStore, type Authenticator } from "../../objects/auth-store";
+import { userIdProblem } from "../../ocpp/identity";
 import { ApiError } from "../errors";
 import { jsonBody, meta, paging, validated } from "./request";
 
@@ -69,6 +72,8 @@ export const authenticationApi = new Hono<{ Bindings: Env }>()
     const store = new AuthStore(c.env.GATEWAY_KV);
     const authenticator = await existing(store);
     const body = validated<{ user_id: string; password: string; is_superuser?: boolean }>(validateUserCreate, await jsonBody(c));
+    const problem = userIdProblem(body.user_id);
+    if (problem !== undefined) throw new ApiError(400, "BAD_REQUEST", `user_id: ${problem.message}`, { reason: problem.reason });
     if ((await store.getUser(body.user_id)) !== null) throw new ApiError(409, "ALREADY_EXISTS", `user '${body.user_id}' already exists`);
     const user = await store.putUser(body.user_id, body.password, body.is_superuser ?? false, authenticator.password_hash_algorithm);
     return c.json(user, 201);

@@ -1,0 +1,221 @@
+// Charge point and admin authentication through the real Worker: the credential is bound to the charge point id,
+// failed logins are throttled per credential and per source address without locking out a charger's known source,
+// unknown users cost the configured algorithm's work, ids of any allowed length fit the stores, and only checked
+// user names and valid addresses are kept with a connection.
+import { env, SELF } from "cloudflare:test";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { SOURCE_FAILURE_LIMIT } from "../../src/auth/throttle";
+
+const ADMIN = `Basic ${btoa("test-key:test-secret")}`;
+const BASE = "http://gateway/api/v5/gateways/ocpp";
+
+const basic = (user: string, password: string) =>
+  `Basic ${btoa(String.fromCharCode(...new TextEncoder().encode(`${user}:${password}`)))}`;
+
+function api(path: string, init: { method?: string; body?: unknown; auth?: string; ip?: string } = {}): Promise<Response> {
+  const headers: Record<string, string> = { "Content-Type": "application/json", Authorization: init.auth ?? ADMIN };
+  if (init.ip !== undefined) headers["CF-Connecting-IP"] = init.ip;
+  return SELF.fetch(`${BASE}${path}`, {
+    method: init.method ?? "GET",
+    headers,
+    ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+  });
+}
+
+async function authenticator(extra: Record<string, unknown> = {}): Promise<void> {
+  const res = await api("/authentication", { method: "POST", body: { backend: "built_in_database", mechanism: "password_based", ...extra } });
+  expect(res.status).toBe(201);
+}
+
+async function user(userId: string, password: string, isSuperuser = false): Promise<void> {
+  const res = await api("/authentication/users", { method: "POST", body: { user_id: userId, password, is_superuser: isSuperuser } });
+  expect(res.status, await res.clone().text()).toBe(201);
+}
+
+function upgrade(cid: string, auth?: string, ip?: string): Promise<Response> {
+  return SELF.fetch(`http://gateway/ocpp/${encodeURIComponent(cid)}`, {
+    headers: {
+      Upgrade: "websocket",
+      "Sec-WebSocket-Protocol": "ocpp1.6",
+      ...(auth === undefined ? {} : { Authorization: auth }),
+      ...(ip === undefined ? {} : { "CF-Connecting-IP": ip }),
+    },
+  });
+}
+
+const open: WebSocket[] = [];
+
+/** Upgrades and expects 101; the socket is kept open until the test ends. */
+async function connect(cid: string, auth?: string, ip?: string): Promise<WebSocket> {
+  const res = await upgrade(cid, auth, ip);
+  if (res.status !== 101) throw new Error(`upgrade refused: ${res.status} ${await res.text()}`);
+  const ws = res.webSocket as WebSocket;
+  ws.accept();
+  open.push(ws);
+  return ws;
+}
+
+afterEach(async () => {
+  for (const ws of open.splice(0)) ws.close(1000);
+  for (const key of (await env.GATEWAY_KV.list()).keys) await env.GATEWAY_KV.delete(key.name);
+  vi.restoreAllMocks();
+});
+
+async function client(cid: string): Promise<Record<string, unknown>> {
+  const res = await api(`/clients/${encodeURIComponent(cid)}`);
+  expect(res.status).toBe(200);
+  return (await res.json()) as Record<string, unknown>;
+}
+
+describe("a password is bound to its charge point id (user_id_type username)", () => {
+  it("CP-B1's credentials do not open CP-B2, and the real CP-B2 stays connected", async () => {
+    await authenticator();
+    await user("CP-B1", "pw-1");
+    await user("CP-B2", "pw-2");
+    const real = await connect("CP-B2", basic("CP-B2", "pw-2"), "192.0.2.2");
+    let closed: number | undefined;
+    real.addEventListener("close", (e) => {
+      closed = e.code;
+    });
+    const impostor = await upgrade("CP-B2", basic("CP-B1", "pw-1"), "198.51.100.2");
+    expect(impostor.status).toBe(401);
+    expect(await impostor.json()).toMatchObject({ code: "UNAUTHORIZED", reason: "bad_username_or_password" });
+    expect(impostor.headers.get("WWW-Authenticate")).toMatch(/^Basic /);
+    expect(await client("CP-B2")).toMatchObject({ username: "CP-B2", ip_address: "192.0.2.2" });
+    expect(closed).toBeUndefined();
+  });
+
+  it("a user with is_superuser may connect as any id", async () => {
+    await authenticator();
+    await user("commissioning-tool", "pw", true);
+    await connect("CP-B3", basic("commissioning-tool", "pw"));
+    expect(await client("CP-B3")).toMatchObject({ username: "commissioning-tool" });
+  });
+});
+
+describe("failed logins are counted per credential being guessed", () => {
+  it("guesses for one user spread over many URL ids and addresses are locked after 5 (429, Retry-After)", async () => {
+    await authenticator();
+    await user("CP-G", "right");
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await upgrade(`CP-G-other-${i}`, basic("CP-G", `guess-${i}`), `198.51.100.${10 + i}`)).status);
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
+    const locked = await upgrade("CP-G", basic("CP-G", "guess-6"), "198.51.100.99");
+    expect(locked.status).toBe(429);
+    expect(Number(locked.headers.get("Retry-After"))).toBeGreaterThan(0);
+    expect(await locked.json()).toMatchObject({ code: "TOO_MANY_REQUESTS", reason: "too_many_failed_logins" });
+  });
+
+  it(`one address guessing across many users is stopped after ${SOURCE_FAILURE_LIMIT} failures; other addresses are not`, async () => {
+    await authenticator();
+    await user("CP-S-real", "right");
+    for (let i = 0; i < SOURCE_FAILURE_LIMIT; i++) {
+      expect((await upgrade(`CP-S-${i}`, basic(`CP-S-${i}`, "guess"), "2001:db8:5::1")).status).toBe(401);
+    }
+    // Same /64, another user: refused before any password check.
+    expect((await upgrade("CP-S-real", basic("CP-S-real", "right"), "2001:db8:5::2")).status).toBe(429);
+    await connect("CP-S-real", basic("CP-S-real", "right"), "2001:db8:6::1");
+  });
+});
+
+describe("nobody can lock a charger out", () => {
+  it("after an attacker used up the user's budget, the charger's known address still gets in; unknown ones get 429 without hashing", async () => {
+    await authenticator({ password_hash_algorithm: { name: "pbkdf2", iterations: 1000 } });
+    await user("CP-K", "right");
+    (await connect("CP-K", basic("CP-K", "right"), "192.0.2.10")).close(1000);
+    for (let i = 0; i < 6; i++) await upgrade("CP-K", basic("CP-K", `guess-${i}`), `198.51.100.${30 + i}`);
+    const derive = vi.spyOn(crypto.subtle, "deriveBits");
+    const stranger = await upgrade("CP-K", basic("CP-K", "right"), "203.0.113.5");
+    expect(stranger.status).toBe(429);
+    expect(stranger.headers.get("Retry-After")).toMatch(/^[1-9][0-9]*$/);
+    expect(derive).not.toHaveBeenCalled();
+    await connect("CP-K", basic("CP-K", "right"), "192.0.2.10");
+    expect(derive).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe("hashing work per isolate is capped", () => {
+  it("a burst of PBKDF2 logins beyond the isolate's budget is answered 503 with Retry-After before hashing", async () => {
+    await authenticator({ password_hash_algorithm: { name: "pbkdf2", iterations: 100_000 } });
+    // 30 × 100,000 units against a budget of 1,000,000 a second: some must be turned away, whatever the timing.
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => upgrade(`CP-BURST-${i}`, basic(`CP-BURST-${i}`, "guess"), `192.0.2.${100 + i}`)),
+    );
+    const busy = answers.filter((r) => r.status === 503);
+    expect(busy.length).toBeGreaterThan(0);
+    expect(answers.every((r) => r.status === 503 || r.status === 401)).toBe(true);
+    expect(busy[0]?.headers.get("Retry-After")).toBe("1");
+    expect(await busy[0]?.json()).toMatchObject({ code: "SERVICE_UNAVAILABLE", reason: "busy" });
+  });
+});
+
+describe("unknown users cost the configured algorithm's work", () => {
+  it("with pbkdf2 configured, a login as an unknown user runs PBKDF2 with the configured parameters", async () => {
+    await authenticator({ password_hash_algorithm: { name: "pbkdf2", mac_fun: "sha512", iterations: 3000, dk_length: 32 } });
+    const derive = vi.spyOn(crypto.subtle, "deriveBits");
+    const res = await upgrade("CP-NOBODY", basic("CP-NOBODY", "guess"), "198.51.100.70");
+    expect(res.status).toBe(401);
+    expect(derive.mock.calls.map(([p, , bits]) => [(p as { hash: string; iterations: number }).hash, (p as { hash: string; iterations: number }).iterations, bits])).toContainEqual(["SHA-512", 3000, 256]);
+  });
+});
+
+describe("the admin API is throttled", () => {
+  it("wrong secrets from one address lock the key for unknown addresses only", async () => {
+    expect((await api("", { ip: "192.0.2.50" })).status).toBe(200);
+    const wrong = `Basic ${btoa("test-key:guess")}`;
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await api("", { auth: wrong, ip: "198.51.100.50" })).status);
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
+    const locked = await api("", { ip: "198.51.100.50" });
+    expect(locked.status).toBe(429);
+    expect(locked.headers.get("Retry-After")).toMatch(/^[1-9][0-9]*$/);
+    expect((await api("", { ip: "203.0.113.50" })).status).toBe(429);
+    expect((await api("", { ip: "192.0.2.50" })).status).toBe(200);
+  });
+});
+
+describe("ids of any allowed length fit the stores", () => {
+  const longId = "\u{20000}".repeat(64); // 64 characters, 256 bytes of UTF-8, 768 percent-encoded
+
+  it("a 64-character id of four-byte letters: user created, listed, read, and its charge point logs in", async () => {
+    await authenticator();
+    await user(longId, "pw");
+    expect(await (await api("/authentication/users")).json()).toMatchObject({ data: [{ user_id: longId, is_superuser: false }] });
+    expect((await api(`/authentication/users/${encodeURIComponent(longId)}`)).status).toBe(200);
+    expect((await upgrade(longId, basic(longId, "wrong"))).status).toBe(401);
+    await connect(longId, basic(longId, "pw"));
+    expect((await api(`/authentication/users/${encodeURIComponent(longId)}`, { method: "DELETE" })).status).toBe(204);
+  });
+
+  it("an unknown long id with an authenticator gets 401, not 500", async () => {
+    await authenticator();
+    expect((await upgrade(longId, basic(longId, "pw"))).status).toBe(401);
+  });
+
+  it.each([
+    ["CP:001", /':'/],
+    ["\u{1F600}".repeat(60), /only letters/],
+    ["CP\u200B001", /U\+200B/],
+  ])("a user id that could never log in (%j) is refused with 400", async (userId, message) => {
+    await authenticator();
+    const res = await api("/authentication/users", { method: "POST", body: { user_id: userId, password: "pw" } });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ code: "BAD_REQUEST", message: expect.stringMatching(message) });
+  });
+});
+
+describe("only checked user names and valid addresses are kept with a connection", () => {
+  it("user_id_type clientid: another Basic user name is ignored, the id's own is kept; a bad address is dropped", async () => {
+    await authenticator({ user_id_type: "clientid" });
+    await user("CP-C8", "pw");
+    await connect("CP-C8", basic("x".repeat(4000), "pw"), `not-an-ip-${"y".repeat(4000)}`);
+    expect(await client("CP-C8")).toMatchObject({ username: null, ip_address: null });
+    await connect("CP-C8", basic("CP-C8", "pw"), "2001:db8::8");
+    expect(await client("CP-C8")).toMatchObject({ username: "CP-C8", ip_address: "2001:db8::8" });
+  });
+
+  it("without an authenticator nothing checked the user name, so none is kept", async () => {
+    await connect("CP-ANON", basic("claimed-name", "x"), "192.0.2.9");
+    expect(await client("CP-ANON")).toMatchObject({ username: null, ip_address: "192.0.2.9" });
+  });
+});
