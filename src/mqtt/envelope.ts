@@ -2,18 +2,20 @@
  * The JSON envelope of EMQX's OCPP gateway, both ways.
  *
  * Upstream (charge point → MQTT):
- *   CALL       {"MessageTypeId":2,"UniqueId","Action","Payload"}
- *   CALLRESULT {"MessageTypeId":3,"UniqueId","Action"?,"Payload"}                      Action: the call it answers
- *   CALLERROR  {"MessageTypeId":4,"UniqueId","Action"?,"ErrorCode","ErrorDescription","ErrorDetails"}
+ *   CALL            {"MessageTypeId":2,"UniqueId","Action","Payload"}
+ *   CALLRESULT      {"MessageTypeId":3,"UniqueId","Action"?,"Payload"}                 Action: the call it answers
+ *   CALLERROR       {"MessageTypeId":4,"UniqueId","Action"?,"ErrorCode","ErrorDescription","ErrorDetails"}
+ *   CALLRESULTERROR {"MessageTypeId":5,"UniqueId","Action"?,"ErrorCode","ErrorDescription","ErrorDetails"} (2.1)
+ *   SEND            {"MessageTypeId":6,"UniqueId","Action","Payload"}                                        (2.1)
  * Payloads and ErrorDetails are the charge point's own bytes. Envelopes the gateway makes itself (a call refused,
  * an invalid message) are CALLERRORs that also carry "Origin":"gateway"; the charge point's own never do.
  *
- * Downstream (MQTT → charge point): the same shapes; `Action` is required on a CALL and ignored on replies,
- * `ErrorDetails` is optional (sent as `{}` when absent).
+ * Downstream (MQTT → charge point): the same shapes; `Action` is required on a CALL and a SEND and ignored on
+ * replies, `ErrorDetails` is optional (sent as `{}` when absent). Types 5 and 6 only to a 2.1 charge point.
  */
 import { firstDuplicateKey, hasDuplicateKeys, objectMemberSpans, sliceSpan } from "../ocpp/json-scan";
 import { isActionName, isJsonObject, type Frame, type JsonObject } from "../ocpp/frame";
-import { ErrorKind, isKnownErrorCode, MessageTypeId, type OcppProtocol } from "../ocpp/protocol";
+import { ErrorKind, hasMessageType, isKnownErrorCode, MessageTypeId, type OcppProtocol } from "../ocpp/protocol";
 
 export const GATEWAY_ORIGIN = "gateway";
 
@@ -29,6 +31,7 @@ export function upstreamEnvelope(frame: Frame, action?: string, late = false): s
   const parts = [member("MessageTypeId", String(frame.type)), member("UniqueId", JSON.stringify(frame.uniqueId))];
   switch (frame.type) {
     case MessageTypeId.Call:
+    case MessageTypeId.Send:
       parts.push(member("Action", JSON.stringify(frame.action)), member("Payload", frame.payloadText));
       break;
     case MessageTypeId.CallResult:
@@ -36,6 +39,7 @@ export function upstreamEnvelope(frame: Frame, action?: string, late = false): s
       parts.push(member("Payload", frame.payloadText));
       break;
     case MessageTypeId.CallError:
+    case MessageTypeId.CallResultError:
       if (action !== undefined) parts.push(member("Action", JSON.stringify(action)));
       parts.push(
         member("ErrorCode", JSON.stringify(frame.errorCode)),
@@ -76,7 +80,7 @@ export function gatewayErrorEnvelope(error: GatewayError): string {
 
 export type DownstreamMessage =
   | {
-      readonly type: typeof MessageTypeId.Call;
+      readonly type: typeof MessageTypeId.Call | typeof MessageTypeId.Send;
       readonly uniqueId: string;
       readonly action: string;
       readonly payload: JsonObject;
@@ -89,7 +93,7 @@ export type DownstreamMessage =
       readonly payloadText: string;
     }
   | {
-      readonly type: typeof MessageTypeId.CallError;
+      readonly type: typeof MessageTypeId.CallError | typeof MessageTypeId.CallResultError;
       readonly uniqueId: string;
       readonly errorCode: string;
       readonly errorDescription: string;
@@ -133,8 +137,8 @@ export function decodeDownstream(text: string, protocol: OcppProtocol): Downstre
 
   const type = value.MessageTypeId;
   if (type === undefined) return missing("MessageTypeId", ids);
-  if (type !== MessageTypeId.Call && type !== MessageTypeId.CallResult && type !== MessageTypeId.CallError) {
-    return malformed("MessageTypeId must be 2, 3 or 4", ids);
+  if (typeof type !== "number" || !hasMessageType(protocol, type)) {
+    return malformed(`MessageTypeId must be one of ${[...protocol.messageTypes].join(", ")} for an OCPP ${protocol.version} charge point`, ids);
   }
   if (value.UniqueId === undefined) return missing("UniqueId", ids);
   const uniqueId = ids.uniqueId;
@@ -150,7 +154,8 @@ export function decodeDownstream(text: string, protocol: OcppProtocol): Downstre
   };
 
   switch (type) {
-    case MessageTypeId.Call: {
+    case MessageTypeId.Call:
+    case MessageTypeId.Send: {
       if (value.Action === undefined) return missing("Action", ids);
       if (typeof value.Action !== "string" || !isActionName(value.Action)) {
         return malformed("Action must be an alphanumeric action name", ids);
@@ -167,7 +172,8 @@ export function decodeDownstream(text: string, protocol: OcppProtocol): Downstre
       if (!isJsonObject(value.Payload)) return malformed("Payload must be a JSON object", ids);
       return { ok: true, message: { type, uniqueId, payload: value.Payload, payloadText: raw("Payload") } };
     }
-    case MessageTypeId.CallError: {
+    case MessageTypeId.CallError:
+    case MessageTypeId.CallResultError: {
       if (value.ErrorCode === undefined) return missing("ErrorCode", ids);
       if (typeof value.ErrorCode !== "string" || value.ErrorCode.length === 0) {
         return malformed("ErrorCode must be a non-empty string", ids);
@@ -192,5 +198,7 @@ export function decodeDownstream(text: string, protocol: OcppProtocol): Downstre
         },
       };
     }
+    default:
+      return type satisfies never;
   }
 }

@@ -1,17 +1,19 @@
 /**
- * Topic templates in EMQX's notation: `${cid}` and `${clientid}` (the charge point id) and `${action}`; the
- * mountpoint is prepended by plain concatenation. Unknown placeholders stay as literal text.
+ * Topic templates in EMQX's notation: `${cid}` and `${clientid}` (the charge point id) and `${action}`, plus the
+ * gateway's `${proto_ver}` (the charge point's OCPP version: `1.6`, `2.0.1`, `2.1`); the mountpoint is prepended by
+ * plain concatenation. Unknown placeholders stay as literal text.
  *
  * Values substituted into a topic must be single, wildcard-free topic levels (MQTT 3.1.1 §4.7.1): a value
  * containing `/`, `+`, `#` or NUL would let one charge point publish into another's namespace, so it is refused.
  */
 
-const PLACEHOLDER = /\$\{(cid|clientid|action)\}/g;
+const PLACEHOLDER = /\$\{(cid|clientid|action|proto_ver)\}/g;
 const CID_PLACEHOLDERS = new Set(["${cid}", "${clientid}"]);
 
 export interface TopicVars {
   readonly cid: string;
   readonly action?: string;
+  readonly proto_ver?: string;
 }
 
 export class TopicError extends Error {
@@ -27,7 +29,7 @@ export function renderTopic(mountpoint: string, template: string, vars: TopicVar
   return (
     mountpoint +
     template.replace(PLACEHOLDER, (whole, name: string) => {
-      const value = name === "action" ? vars.action : vars.cid;
+      const value = name === "action" ? vars.action : name === "proto_ver" ? vars.proto_ver : vars.cid;
       if (value === undefined) return whole;
       if (!isTopicLevel(value)) throw new TopicError(`value for ${whole} is not a single topic level`);
       return value;
@@ -105,7 +107,9 @@ export function publishTemplateProblem(template: string): string | undefined {
 /** What a charge point id can be when it is substituted (see ocpp/identity.ts); a superset is safe here. */
 const CID_VALUE = "[^/+#\\u0000-\\u001f\\u007f-\\u009f]+";
 /** An Action name (ocpp/frame.ts), or the placeholder itself, which stays when there is no Action to put in. */
-const ANY_ACTION = "(?:[A-Za-z][A-Za-z0-9]{0,63}|\\$\\{action\\})";
+const ANY_ACTION = "(?:[A-Za-z][A-Za-z0-9]{0,63}(?:-Signed)?|\\$\\{action\\})";
+/** An OCPP version as the gateway names them (ocpp/protocol.ts). */
+const ANY_VERSION = "(?:1\\.6|2\\.0\\.1|2\\.1)";
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -118,7 +122,7 @@ function levelCanBe(templateLevel: string, literal: string, action: string | und
   let at = 0;
   for (const m of templateLevel.matchAll(PLACEHOLDER)) {
     pattern += escapeRegExp(templateLevel.slice(at, m.index));
-    pattern += m[1] === "action" ? (action === undefined ? ANY_ACTION : escapeRegExp(action)) : CID_VALUE;
+    pattern += m[1] === "action" ? (action === undefined ? ANY_ACTION : escapeRegExp(action)) : m[1] === "proto_ver" ? ANY_VERSION : CID_VALUE;
     at = m.index + m[0].length;
   }
   pattern += escapeRegExp(templateLevel.slice(at));

@@ -9,11 +9,14 @@
 import { DurableObject } from "cloudflare:workers";
 import { durationMs, resolveConfig, type GatewayConfig } from "../config/gateway-config";
 import { errorMessage, log } from "../log";
+import { gatewayErrorEnvelope } from "../mqtt/envelope";
 import { renderTopic } from "../mqtt/topics";
-import { OCPP16, protocolBySubprotocol } from "../ocpp/protocol";
+import { protocolBySubprotocol } from "../ocpp/protocol";
 import { checkKeepalive, connectedEvent, DisconnectReason, disconnectedEvent, reasonForRemoteClose } from "../session/lifecycle";
 import { Outbox } from "../session/outbox";
-import { ChargePointRelay, newConnectionState, type Connection, type ConnectionState, type RelayPorts } from "../session/relay";
+import { newConnectionState, type Connection, type ConnectionState, type SessionPorts } from "../session/connection";
+import { ChargePointSession } from "../session/session";
+import { notConnectedError } from "../session/unconnected";
 import { clientInfo, readAttachment, saveState, writeAttachment, type SocketAttachment } from "./attachment";
 import { SqlCallStore } from "./call-store";
 import { loadGatewayConfig } from "./config-store";
@@ -82,6 +85,10 @@ export class ChargePoint extends DurableObject<Env> {
   private neighboursFor: Neighbours | undefined;
   /** Once per instance: a connection storage says is open but whose socket did not survive a restart is ended. */
   private lostChecked = false;
+  /** The stored connection as the session sees it, built once per stored record. */
+  private conn: Connection | undefined;
+  /** The current connection's session, built once per connection and instance (its state is the attachment). */
+  private cachedSession: { readonly conn: Connection; readonly state: ConnectionState; readonly session: ChargePointSession } | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -139,7 +146,7 @@ export class ChargePoint extends DurableObject<Env> {
         const neighbours = this.neighbours(connect.cid);
         await neighbours.attach();
         await neighbours.register(attachment);
-        const relay = this.relay(await this.connection(connect.cid), attachment);
+        const relay = this.session(await this.connection(), attachment);
         // A call that went out on an earlier connection can no longer be answered.
         await relay.abandonInflight();
         await this.publishEvent(connect.cid, connectedEvent(clientInfo(attachment)));
@@ -171,12 +178,12 @@ export class ChargePoint extends DurableObject<Env> {
         log("warn", "binary_frame", { cid: attachment.cid });
         return this.endConnection(ws, 1003, DisconnectReason.UnexpectedFrame, true, "binary frames are not supported");
       }
-      const connection = await this.connection(attachment.cid);
+      const connection = await this.connection();
       if (exceeds(message, connection.config.max_frame_size)) {
         log("warn", "frame_too_large", { cid: attachment.cid, length: message.length });
         return this.endConnection(ws, 1009, DisconnectReason.FrameTooLarge, true, `frames are limited to ${connection.config.max_frame_size} bytes`);
       }
-      const relay = this.relay(connection, attachment);
+      const relay = this.session(connection, attachment);
       try {
         await relay.fromChargePoint(message, arrivedAt);
       } finally {
@@ -207,9 +214,14 @@ export class ChargePoint extends DurableObject<Env> {
   async deliver(cid: string, envelope: string): Promise<boolean> {
     return this.serialize(async () => {
       await this.settleLostConnection();
+      const connection = await this.loadStored() === undefined ? undefined : await this.connection();
+      if (connection?.cid !== cid) {
+        await this.reportNeverConnected(cid, envelope);
+        return true;
+      }
       const current = this.currentSocket();
       const attachment = current === undefined ? undefined : readAttachment(current);
-      const relay = this.relay(await this.connection(cid), attachment ?? newConnectionState(Date.now()));
+      const relay = this.session(connection, attachment ?? newConnectionState(Date.now()));
       try {
         await relay.fromCsms(envelope);
       } finally {
@@ -281,7 +293,7 @@ export class ChargePoint extends DurableObject<Env> {
       }
       const flushed = await this.outbox(stored.cid, stored.config).retryIfDue();
       if (flushed > 0) log("info", "outbox_flushed", { cid: stored.cid, messages: flushed });
-      const relay = this.relay(await this.connection(stored.cid), attachment ?? newConnectionState(now));
+      const relay = this.session(await this.connection(), attachment ?? newConnectionState(now));
       await relay.expireCalls();
       if (this.currentSocket() === undefined) {
         const expiresAt = await this.ctx.storage.get<number>(SESSION_EXPIRY_KEY);
@@ -356,8 +368,8 @@ export class ChargePoint extends DurableObject<Env> {
     const now = Date.now();
     await this.publishEvent(attachment.cid, disconnectedEvent(clientInfo(attachment), reason, now));
     if (this.currentSocket() !== undefined) return;
-    const connection = await this.connection(attachment.cid);
-    await this.relay(connection, attachment).abandonInflight();
+    const connection = await this.connection();
+    await this.session(connection, attachment).abandonInflight();
     await this.ctx.storage.put(SESSION_EXPIRY_KEY, now + durationMs(connection.config.dnstream.session_expiry_interval));
     const stored = await this.loadStored();
     if (stored !== undefined && stored.connId === attachment.connId) {
@@ -371,7 +383,7 @@ export class ChargePoint extends DurableObject<Env> {
   }
 
   private async publishEvent(cid: string, event: string): Promise<void> {
-    const { config } = await this.connection(cid);
+    const { config } = await this.connection();
     const topic = renderTopic(config.mountpoint, config.events_topic, { cid });
     if ((await this.outbox(cid, config).publish(topic, event, true)) === "refused") {
       log("error", "event_dropped", { cid, topic, reason: "outbox full or off and the broker unavailable" });
@@ -419,13 +431,39 @@ export class ChargePoint extends DurableObject<Env> {
     await this.afterDisconnect(lost, DisconnectReason.SockClosed);
   }
 
-  private async connection(cid: string): Promise<Connection> {
+  /** The stored connection (the current one, or the last one): id, protocol version and configuration. */
+  private async connection(): Promise<Connection> {
     const stored = await this.loadStored();
-    if (stored !== undefined && stored.cid === cid) {
-      return { cid, protocol: protocolBySubprotocol(stored.protocol) ?? OCPP16, config: stored.config };
+    if (stored === undefined) throw new Error("no connection is stored");
+    if (this.conn?.config !== stored.config || this.conn.cid !== stored.cid) {
+      const protocol = protocolBySubprotocol(stored.protocol);
+      if (protocol === undefined) throw new Error(`the stored connection speaks an unknown protocol '${stored.protocol}'`);
+      this.conn = { cid: stored.cid, protocol, config: stored.config };
     }
-    // Never connected: answer with the current configuration.
-    return { cid, protocol: OCPP16, config: await loadGatewayConfig(this.env) };
+    return this.conn;
+  }
+
+  /** The session of a connection with the given state; the current connection's is built once and kept. */
+  private session(conn: Connection, state: ConnectionState): ChargePointSession {
+    const cached = this.cachedSession;
+    if (cached?.conn === conn && cached.state === state) return cached.session;
+    const session = new ChargePointSession(conn, this.ports(conn), state, this.calls);
+    this.cachedSession = { conn, state, session };
+    return session;
+  }
+
+  /** A CSMS message for a charge point that never connected here: its version is unknown (see unconnected.ts). */
+  private async reportNeverConnected(cid: string, envelope: string): Promise<void> {
+    const error = notConnectedError(envelope);
+    if (error === undefined) {
+      log("warn", "bad_envelope", { cid, reason: "envelope for a charge point that never connected, without a UniqueId" });
+      return;
+    }
+    const config = await loadGatewayConfig(this.env);
+    const topic = renderTopic(config.mountpoint, config.upstream.error_topic, { cid, ...(error.action === undefined ? {} : { action: error.action }) });
+    if ((await this.outbox(cid, config).publish(topic, gatewayErrorEnvelope(error), false, "ending")) === "refused") {
+      log("error", "upstream_unavailable", { cid, what: "gateway_error", uniqueId: error.uniqueId, topic });
+    }
   }
 
   private neighbours(cid: string): Neighbours {
@@ -436,10 +474,6 @@ export class ChargePoint extends DurableObject<Env> {
   private outbox(cid: string, config: GatewayConfig): Outbox {
     const policy = { maxLength: config.upstream.outbox_max_len, endingsReserve: config.dnstream.max_mqueue_len + 1 };
     return new Outbox(this.outboxStore, this.neighbours(cid).upstream(), policy, Date.now);
-  }
-
-  private relay(connection: Connection, state: ConnectionState): ChargePointRelay {
-    return new ChargePointRelay(connection, this.ports(connection), state, this.calls);
   }
 
   /** The open socket of the current connection, if any (older ones may still be closing). */
@@ -456,7 +490,7 @@ export class ChargePoint extends DurableObject<Env> {
     return ws === undefined ? undefined : readAttachment(ws);
   }
 
-  private ports(connection: Connection): RelayPorts {
+  private ports(connection: Connection): SessionPorts {
     const outbox = this.outbox(connection.cid, connection.config);
     return {
       sendToChargePoint: (text) => {

@@ -8,7 +8,7 @@
  * replies to a CALL), but its UniqueId is kept so the gateway can tell the CSMS which call went wrong.
  */
 import { firstDuplicateKey, hasDuplicateKeys, lastElementSpan, sliceSpan } from "./json-scan";
-import { ErrorKind, MessageTypeId, type OcppProtocol } from "./protocol";
+import { ErrorKind, hasMessageType, MessageTypeId, type OcppProtocol } from "./protocol";
 
 export type JsonObject = { [key: string]: unknown };
 
@@ -37,7 +37,26 @@ export interface CallErrorFrame {
   readonly errorDetailsText: string;
 }
 
-export type Frame = CallFrame | CallResultFrame | CallErrorFrame;
+/** OCPP 2.1 Part 4 §4.2.4: the receiver of a CALLRESULT reports it invalid; the shape of a CALLERROR. */
+export interface CallResultErrorFrame {
+  readonly type: typeof MessageTypeId.CallResultError;
+  readonly uniqueId: string;
+  readonly errorCode: string;
+  readonly errorDescription: string;
+  readonly errorDetails: JsonObject;
+  readonly errorDetailsText: string;
+}
+
+/** OCPP 2.1 Part 4 §4.2.5: the shape of a CALL, never answered. */
+export interface SendFrame {
+  readonly type: typeof MessageTypeId.Send;
+  readonly uniqueId: string;
+  readonly action: string;
+  readonly payload: JsonObject;
+  readonly payloadText: string;
+}
+
+export type Frame = CallFrame | CallResultFrame | CallErrorFrame | CallResultErrorFrame | SendFrame;
 
 export interface FrameError {
   readonly kind: ErrorKind;
@@ -53,8 +72,11 @@ export interface FrameError {
 
 export type FrameResult = { readonly ok: true; readonly frame: Frame } | { readonly ok: false; readonly error: FrameError };
 
-/** OCPP action names are alphanumeric words ("BootNotification", "Get15118EVCertificate"). */
-const ACTION_NAME = /^[A-Za-z][A-Za-z0-9]{0,63}$/;
+/**
+ * OCPP action names are alphanumeric words ("BootNotification", "Get15118EVCertificate"); OCPP 2.1 Part 4 §7
+ * signs a message by sending it under its action name with the suffix "-Signed".
+ */
+const ACTION_NAME = /^[A-Za-z][A-Za-z0-9]{0,63}(?:-Signed)?$/;
 
 export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -84,10 +106,11 @@ export function parseFrame(text: string, protocol: OcppProtocol): FrameResult {
   if (typeof typeId !== "number" || !Number.isInteger(typeId)) {
     return fail({ kind: ErrorKind.Formation, message: "MessageTypeId is not an integer", answerable: false, ...idPart });
   }
-  if (typeId !== MessageTypeId.Call && typeId !== MessageTypeId.CallResult && typeId !== MessageTypeId.CallError) {
+  if (!hasMessageType(protocol, typeId)) {
+    const known = [...protocol.messageTypes].map((t) => `${t} (${TYPE_NAMES[t]})`).join(", ");
     return fail({
-      kind: ErrorKind.Formation,
-      message: `MessageTypeId ${typeId} is not one of 2 (CALL), 3 (CALLRESULT), 4 (CALLERROR)`,
+      kind: ErrorKind.MessageTypeNotSupported,
+      message: `MessageTypeId ${typeId} is not one of ${known}`,
       messageTypeId: typeId,
       answerable: uniqueId !== undefined,
       ...idPart,
@@ -95,12 +118,12 @@ export function parseFrame(text: string, protocol: OcppProtocol): FrameResult {
   }
   const answerable = typeId === MessageTypeId.Call;
   if (uniqueId === undefined) {
-    return fail({
-      kind: ErrorKind.Formation,
-      message: value.length < 2 ? "UniqueId is missing" : "UniqueId is not a string",
-      messageTypeId: typeId,
-      answerable: false,
-    });
+    const message = value.length < 2 ? "UniqueId is missing" : "UniqueId is not a string";
+    // OCPP 2.x Part 4 §4.2.3: a CALL whose id cannot be read is answered under the id "-1"; 1.6 cannot answer it.
+    if (answerable && protocol.unreadableIdAnswer !== undefined) {
+      return fail({ kind: ErrorKind.RpcFramework, message, messageTypeId: typeId, answerable: true, uniqueId: protocol.unreadableIdAnswer });
+    }
+    return fail({ kind: ErrorKind.Formation, message, messageTypeId: typeId, answerable: false });
   }
   const base = { messageTypeId: typeId, uniqueId, answerable };
   if (uniqueId.length === 0 || uniqueId.length > protocol.maxUniqueIdLength) {
@@ -120,14 +143,26 @@ export function parseFrame(text: string, protocol: OcppProtocol): FrameResult {
   return result;
 }
 
+const TYPE_NAMES: Readonly<Record<MessageTypeId, string>> = {
+  [MessageTypeId.Call]: "CALL",
+  [MessageTypeId.CallResult]: "CALLRESULT",
+  [MessageTypeId.CallError]: "CALLERROR",
+  [MessageTypeId.CallResultError]: "CALLRESULTERROR",
+  [MessageTypeId.Send]: "SEND",
+};
+
 function parseShape(text: string, value: unknown[], typeId: MessageTypeId, base: Base): FrameResult {
   switch (typeId) {
     case MessageTypeId.Call:
-      return parseCall(text, value, base);
+    case MessageTypeId.Send:
+      return parseCallShaped(text, value, typeId, base);
     case MessageTypeId.CallResult:
       return parseCallResult(text, value, base);
     case MessageTypeId.CallError:
-      return parseCallError(text, value, base);
+    case MessageTypeId.CallResultError:
+      return parseErrorShaped(text, value, typeId, base);
+    default:
+      return typeId satisfies never;
   }
 }
 
@@ -141,12 +176,13 @@ function elementText(text: string, index: number): string {
   return sliceSpan(text, span);
 }
 
-function parseCall(text: string, value: unknown[], base: Base): FrameResult {
+function parseCallShaped(text: string, value: unknown[], typeId: typeof MessageTypeId.Call | typeof MessageTypeId.Send, base: Base): FrameResult {
+  const name = TYPE_NAMES[typeId];
   if (value.length < 4) {
-    return fail({ ...base, kind: ErrorKind.Protocol, message: "CALL must have 4 elements: [2, UniqueId, Action, Payload]" });
+    return fail({ ...base, kind: ErrorKind.Protocol, message: `${name} must have 4 elements: [${typeId}, UniqueId, Action, Payload]` });
   }
   if (value.length > 4) {
-    return fail({ ...base, kind: ErrorKind.Formation, message: "CALL has more than 4 elements" });
+    return fail({ ...base, kind: ErrorKind.Formation, message: `${name} has more than 4 elements` });
   }
   const [, , action, payload] = value;
   if (typeof action !== "string" || !isActionName(action)) {
@@ -155,10 +191,7 @@ function parseCall(text: string, value: unknown[], base: Base): FrameResult {
   if (!isJsonObject(payload)) {
     return fail({ ...base, kind: ErrorKind.Formation, message: "Payload must be a JSON object" });
   }
-  return {
-    ok: true,
-    frame: { type: MessageTypeId.Call, uniqueId: base.uniqueId, action, payload, payloadText: elementText(text, 3) },
-  };
+  return { ok: true, frame: { type: typeId, uniqueId: base.uniqueId, action, payload, payloadText: elementText(text, 3) } };
 }
 
 function parseCallResult(text: string, value: unknown[], base: Base): FrameResult {
@@ -175,12 +208,17 @@ function parseCallResult(text: string, value: unknown[], base: Base): FrameResul
   };
 }
 
-function parseCallError(text: string, value: unknown[], base: Base): FrameResult {
+function parseErrorShaped(
+  text: string,
+  value: unknown[],
+  typeId: typeof MessageTypeId.CallError | typeof MessageTypeId.CallResultError,
+  base: Base,
+): FrameResult {
   if (value.length !== 5) {
     return fail({
       ...base,
       kind: ErrorKind.Formation,
-      message: "CALLERROR must have 5 elements: [4, UniqueId, ErrorCode, ErrorDescription, ErrorDetails]",
+      message: `${TYPE_NAMES[typeId]} must have 5 elements: [${typeId}, UniqueId, ErrorCode, ErrorDescription, ErrorDetails]`,
     });
   }
   const [, , errorCode, errorDescription, errorDetails] = value;
@@ -196,7 +234,7 @@ function parseCallError(text: string, value: unknown[], base: Base): FrameResult
   return {
     ok: true,
     frame: {
-      type: MessageTypeId.CallError,
+      type: typeId,
       uniqueId: base.uniqueId,
       errorCode,
       errorDescription,
@@ -215,5 +253,24 @@ export function callResultText(uniqueId: string, payloadText: string): string {
 }
 
 export function callErrorText(uniqueId: string, errorCode: string, errorDescription: string, detailsText = "{}"): string {
-  return `[4,${JSON.stringify(uniqueId)},${JSON.stringify(errorCode)},${JSON.stringify(errorDescription)},${detailsText}]`;
+  return errorShapedText(MessageTypeId.CallError, uniqueId, errorCode, errorDescription, detailsText);
+}
+
+export function sendText(uniqueId: string, action: string, payloadText: string): string {
+  return `[6,${JSON.stringify(uniqueId)},${JSON.stringify(action)},${payloadText}]`;
+}
+
+/** OCPP 2.x Part 4 §4.2.3: ErrorDescription is at most 255 characters (1.6 sets no limit; the gateway keeps to it). */
+const MAX_ERROR_DESCRIPTION = 255;
+
+/** CALLERROR (4) or CALLRESULTERROR (5). */
+export function errorShapedText(
+  type: typeof MessageTypeId.CallError | typeof MessageTypeId.CallResultError,
+  uniqueId: string,
+  errorCode: string,
+  errorDescription: string,
+  detailsText = "{}",
+): string {
+  const description = errorDescription.length > MAX_ERROR_DESCRIPTION ? `${errorDescription.slice(0, MAX_ERROR_DESCRIPTION - 1)}…` : errorDescription;
+  return `[${type},${JSON.stringify(uniqueId)},${JSON.stringify(errorCode)},${JSON.stringify(description)},${detailsText}]`;
 }

@@ -1,179 +1,197 @@
 /**
- * Upstream (reference §4): every frame from the charge point is parsed in stages; a CALL whose UniqueId can be read
- * but is malformed or invalid is answered with a CALLERROR; a good frame is published as the EMQX envelope on its
- * topic; replies that answer a downstream call carry that call's Action and are checked against its response
- * schema. Frames over the rate limit are refused, except those OCPP-J's one-outstanding-call rule already paces.
+ * Upstream (reference §4): every frame from the charge point is parsed in stages for its OCPP version; a CALL whose
+ * UniqueId can be read but is malformed or invalid is answered with a CALLERROR; a good frame is published as the
+ * EMQX envelope on its topic; replies that answer a CSMS call carry that call's Action and are checked against its
+ * response schema. Each message type is handled in one method. Frames over the rate limit are refused.
  */
 import { log } from "../log";
 import { upstreamEnvelope } from "../mqtt/envelope";
-import { callErrorText, parseFrame, type CallFrame, type CallResultFrame, type FrameError } from "../ocpp/frame";
+import {
+  callErrorText,
+  errorShapedText,
+  parseFrame,
+  type CallErrorFrame,
+  type CallFrame,
+  type CallResultErrorFrame,
+  type CallResultFrame,
+  type FrameError,
+  type SendFrame,
+} from "../ocpp/frame";
 import { ErrorKind, MessageTypeId } from "../ocpp/protocol";
 import { failureDetails } from "./checks";
-import { DisconnectReason } from "./lifecycle";
+import { CLOSE_POLICY_VIOLATION } from "./connection";
 import type { Answer } from "./downstream-calls";
+import { DisconnectReason } from "./lifecycle";
 import type { MessageClass } from "./outbox";
-import { CLOSE_POLICY_VIOLATION, RelayCore } from "./relay-core";
+import type { SessionParts } from "./parts";
 
 /** An answer to one of the CSMS's calls ends it: the outbox keeps room for it (outbox.ts). */
 function endingIf(answer: Answer): MessageClass {
   return answer.kind === "unknown" ? "normal" : "ending";
 }
 
-export abstract class UpstreamRelay extends RelayCore {
-  /**
-   * A text frame from the charge point, `arrivedAt` when the runtime handed it over (frames can wait behind a slow
-   * publish; the rate limit must judge when they were sent, not when they were processed).
-   */
-  async fromChargePoint(text: string, arrivedAt: number = this.ports.now()): Promise<void> {
-    this.state.recv++;
-    this.state.lastSeen = Math.max(this.state.lastSeen, arrivedAt);
-    const parsed = parseFrame(text, this.conn.protocol);
+export class Upstream {
+  constructor(private readonly s: SessionParts) {}
+
+  /** A text frame, `arrivedAt` when the runtime handed it over (the rate limit judges arrival, not turn). */
+  async handle(text: string, arrivedAt: number): Promise<void> {
+    const { state, limit } = this.s;
+    state.recv++;
+    state.lastSeen = Math.max(state.lastSeen, arrivedAt);
+    const parsed = parseFrame(text, this.s.conn.protocol);
     if (!parsed.ok) {
       // A malformed CALL is answered with its error either way (and counted towards max_bad_frames).
-      if (parsed.error.answerable || this.takeToken(arrivedAt)) return this.onBadFrame(parsed.error, text);
+      if (parsed.error.answerable || limit.take(arrivedAt)) return this.badFrame(parsed.error, text);
       return this.overLimit(undefined);
     }
-    this.state.badFrames = 0;
+    state.badFrames = 0;
     const frame = parsed.frame;
     switch (frame.type) {
       case MessageTypeId.Call:
-        if (!this.isCompliantCall() && !this.takeToken(arrivedAt)) return this.overLimit(frame.uniqueId);
-        return this.upstreamCall(frame, text);
+        if (!limit.isPacedCall() && !limit.take(arrivedAt)) return this.overLimit(frame.uniqueId);
+        return this.call(frame, text);
       case MessageTypeId.CallResult: {
-        const answer = await this.calls.answer(frame.uniqueId);
+        const answer = await this.s.csmsCalls.answer(frame.uniqueId);
         // Answers to the gateway's own calls are paced by the gateway (one outstanding call): never limited.
-        if (answer.kind === "unknown" && !this.takeToken(arrivedAt)) return this.overLimit(undefined);
-        return this.upstreamResult(frame, text, answer);
+        if (answer.kind === "unknown" && !limit.take(arrivedAt)) return this.overLimit(undefined);
+        return this.callResult(frame, text, answer);
       }
       case MessageTypeId.CallError: {
-        const answer = await this.calls.answer(frame.uniqueId);
-        if (answer.kind === "unknown" && !this.takeToken(arrivedAt)) return this.overLimit(undefined);
-        const action = answer.kind === "unknown" ? undefined : answer.action;
-        const topic = this.topic(this.conn.config.upstream.error_topic, action);
-        await this.publishOrLog(topic, upstreamEnvelope(frame, action, answer.kind === "late"), "call_error", frame.uniqueId, endingIf(answer));
-        if (answer.kind === "answered") await this.sendNext();
-        return;
+        const answer = await this.s.csmsCalls.answer(frame.uniqueId);
+        if (answer.kind === "unknown" && !limit.take(arrivedAt)) return this.overLimit(undefined);
+        return this.callError(frame, answer);
       }
+      case MessageTypeId.CallResultError:
+        if (!limit.take(arrivedAt)) return this.overLimit(undefined);
+        return this.callResultError(frame);
+      case MessageTypeId.Send:
+        if (!limit.take(arrivedAt)) return this.overLimit(undefined);
+        return this.send(frame, text);
       default:
-        frame satisfies never;
+        return frame satisfies never;
+    }
+  }
+
+  private async call(frame: CallFrame, text: string): Promise<void> {
+    const { csms } = this.s;
+    const refused = await csms.check("upstream", frame.action, "request", frame.payload, { messageTypeId: frame.type, uniqueId: frame.uniqueId, text });
+    if (refused !== undefined) {
+      this.s.toChargePoint(callErrorText(frame.uniqueId, csms.code(refused.kind), refused.description, JSON.stringify(failureDetails(refused))));
+      return;
+    }
+    this.s.cpCalls.remember(frame.uniqueId, frame.action);
+    if (!(await csms.publish(this.callTopic(frame.action), upstreamEnvelope(frame), "call", frame.uniqueId))) {
+      this.s.cpCalls.forget(frame.uniqueId);
+      // The charge point's own retry logic takes over; nothing was accepted and then dropped.
+      this.s.toChargePoint(callErrorText(frame.uniqueId, csms.code(ErrorKind.Internal), "upstream unavailable"));
     }
   }
 
   /**
-   * OCPP-J 1.6 §4.1.1: a charge point sends a CALL only once its previous one was answered. A CALL that follows an
-   * answer from the CSMS, with nothing else outstanding, obeys that rule and is paced by the CSMS itself: it is
-   * never rate limited (an offline queue flushed one call per answer goes through at the CSMS's speed). Answers the
-   * gateway made itself (refusals) earn nothing, so a charger cannot pace itself on them.
+   * OCPP 2.1 SEND: a call that is never answered, allowed while a call is outstanding. Published like a CALL; an
+   * invalid one is not relayed, and (never answered on the wire) is reported only on the diagnostics topic.
    */
-  private isCompliantCall(): boolean {
-    if (this.state.csmsAnswered < 1 || this.state.cpCalls.length > 0) return false;
-    this.state.csmsAnswered = 0;
-    return true;
+  private async send(frame: SendFrame, text: string): Promise<void> {
+    const { csms } = this.s;
+    const refused = await csms.check("upstream", frame.action, "request", frame.payload, { messageTypeId: frame.type, uniqueId: frame.uniqueId, text });
+    if (refused !== undefined) return;
+    await csms.publish(this.callTopic(frame.action), upstreamEnvelope(frame), "send", frame.uniqueId);
   }
 
-  /** Over the limit: a CALL whose UniqueId is known is refused (the charger retries it); anything else closes. */
-  private async overLimit(callId: string | undefined): Promise<void> {
-    const limit = `rate limit exceeded: at most ${this.conn.config.max_frames_per_second} frames per second`;
-    log("warn", "rate_limited", { cid: this.conn.cid, uniqueId: callId });
-    if (callId !== undefined) {
-      this.send(callErrorText(callId, this.code(ErrorKind.Generic), limit));
-      return;
+  private async callResult(frame: CallResultFrame, text: string, answer: Answer): Promise<void> {
+    const { csms, conn } = this.s;
+    const action = answer.kind === "unknown" ? undefined : answer.action;
+    const refused =
+      action === undefined
+        ? undefined
+        : await csms.check("upstream", action, "response", frame.payload, { messageTypeId: frame.type, uniqueId: frame.uniqueId, text });
+    if (refused !== undefined && action !== undefined) {
+      await csms.report({
+        uniqueId: frame.uniqueId,
+        action,
+        errorCode: csms.code(refused.kind),
+        errorDescription: `the charge point's answer is invalid: ${refused.description}`,
+        errorDetails: failureDetails(refused),
+        reason: "invalid",
+      });
+      // OCPP 2.1 Part 4 §4.2.4: the receiver of an invalid CALLRESULT says so; 1.6 and 2.0.1 have no way to.
+      if (conn.protocol.answersInvalidResult) {
+        const details = JSON.stringify(failureDetails(refused));
+        this.s.toChargePoint(errorShapedText(MessageTypeId.CallResultError, frame.uniqueId, csms.code(refused.kind), refused.description, details));
+      }
+    } else {
+      const topic = csms.topic(conn.config.upstream.reply_topic, action);
+      await csms.publish(topic, upstreamEnvelope(frame, action, answer.kind === "late"), "call_result", frame.uniqueId, endingIf(answer));
     }
-    return this.ports.closeChargePoint(CLOSE_POLICY_VIOLATION, DisconnectReason.RateLimited, limit);
+    if (answer.kind === "answered") await this.s.sendNext();
   }
 
-  protected async onBadFrame(error: FrameError, text: string): Promise<void> {
-    this.state.badFrames++;
-    this.state.malformed++;
+  private async callError(frame: CallErrorFrame, answer: Answer): Promise<void> {
+    const { csms, conn } = this.s;
+    const action = answer.kind === "unknown" ? undefined : answer.action;
+    const topic = csms.topic(conn.config.upstream.error_topic, action);
+    await csms.publish(topic, upstreamEnvelope(frame, action, answer.kind === "late"), "call_error", frame.uniqueId, endingIf(answer));
+    if (answer.kind === "answered") await this.s.sendNext();
+  }
+
+  /** OCPP 2.1: the charge point found the CSMS's answer to one of its calls invalid. */
+  private async callResultError(frame: CallResultErrorFrame): Promise<void> {
+    const { csms, conn } = this.s;
+    const action = this.s.cpCalls.answeredActionOf(frame.uniqueId);
+    const topic = csms.topic(conn.config.upstream.error_topic, action);
+    await csms.publish(topic, upstreamEnvelope(frame, action), "call_result_error", frame.uniqueId);
+  }
+
+  private callTopic(action: string): string {
+    const { upstream } = this.s.conn.config;
+    const template = Object.hasOwn(upstream.topic_override_mapping, action) ? (upstream.topic_override_mapping[action] as string) : upstream.topic;
+    return this.s.csms.topic(template, action);
+  }
+
+  private async badFrame(error: FrameError, text: string): Promise<void> {
+    const { state, conn, csms } = this.s;
+    state.badFrames++;
+    state.malformed++;
     log("warn", "bad_frame", {
-      cid: this.conn.cid,
+      cid: conn.cid,
       reason: error.message,
       uniqueId: error.uniqueId,
-      count: this.state.badFrames,
+      count: state.badFrames,
       frame: text.length > 256 ? `${text.slice(0, 256)}…` : text,
     });
     if (error.answerable && error.uniqueId !== undefined) {
-      this.send(callErrorText(error.uniqueId, this.code(error.kind), error.message));
+      this.s.toChargePoint(callErrorText(error.uniqueId, csms.code(error.kind), error.message));
     } else if (
       error.uniqueId !== undefined &&
       (error.messageTypeId === MessageTypeId.CallResult || error.messageTypeId === MessageTypeId.CallError)
     ) {
       // A malformed answer to one of the CSMS's calls: tell the CSMS instead of letting its call hang.
-      const answer = await this.calls.answer(error.uniqueId);
+      const answer = await this.s.csmsCalls.answer(error.uniqueId);
       if (answer.kind !== "unknown") {
-        await this.reportToCsms({
+        await csms.report({
           uniqueId: error.uniqueId,
           action: answer.action,
-          errorCode: this.code(ErrorKind.Formation),
+          errorCode: csms.code(ErrorKind.Formation),
           errorDescription: `the charge point's answer was malformed: ${error.message}`,
           reason: "malformed",
         });
-        if (answer.kind === "answered") await this.sendNext();
+        if (answer.kind === "answered") await this.s.sendNext();
       }
     }
-    if (this.state.badFrames >= this.conn.config.max_bad_frames) {
-      log("warn", "closing_bad_frames", { cid: this.conn.cid, count: this.state.badFrames });
-      await this.ports.closeChargePoint(CLOSE_POLICY_VIOLATION, DisconnectReason.ProtocolError, "too many malformed frames");
+    if (state.badFrames >= conn.config.max_bad_frames) {
+      log("warn", "closing_bad_frames", { cid: conn.cid, count: state.badFrames });
+      await this.s.ports.closeChargePoint(CLOSE_POLICY_VIOLATION, DisconnectReason.ProtocolError, "too many malformed frames");
     }
   }
 
-  protected async upstreamCall(frame: CallFrame, text: string): Promise<void> {
-    const refused = await this.check("upstream", frame.action, "request", frame.payload, {
-      messageTypeId: frame.type,
-      uniqueId: frame.uniqueId,
-      text,
-    });
-    if (refused !== undefined) {
-      this.send(callErrorText(frame.uniqueId, this.code(refused.kind), refused.description, JSON.stringify(failureDetails(refused))));
+  /** Over the limit: a CALL whose UniqueId is known is refused (the charger retries it); anything else closes. */
+  private async overLimit(callId: string | undefined): Promise<void> {
+    const { conn, csms, limit } = this.s;
+    log("warn", "rate_limited", { cid: conn.cid, uniqueId: callId });
+    if (callId !== undefined) {
+      this.s.toChargePoint(callErrorText(callId, csms.code(ErrorKind.Generic), limit.describe()));
       return;
     }
-    const { upstream } = this.conn.config;
-    const template = Object.hasOwn(upstream.topic_override_mapping, frame.action)
-      ? (upstream.topic_override_mapping[frame.action] as string)
-      : upstream.topic;
-    this.rememberCpCall(frame.uniqueId, frame.action);
-    if (!(await this.publishOrLog(this.topic(template, frame.action), upstreamEnvelope(frame), "call", frame.uniqueId))) {
-      this.forgetCpCall(frame.uniqueId);
-      // The charge point's own retry logic takes over; nothing was accepted and then dropped.
-      this.send(callErrorText(frame.uniqueId, this.code(ErrorKind.Internal), "upstream unavailable"));
-    }
-  }
-
-  protected async upstreamResult(frame: CallResultFrame, text: string, answer: Answer): Promise<void> {
-    const action = answer.kind === "unknown" ? undefined : answer.action;
-    const refused =
-      action === undefined
-        ? undefined
-        : await this.check("upstream", action, "response", frame.payload, { messageTypeId: frame.type, uniqueId: frame.uniqueId, text });
-    if (refused !== undefined && action !== undefined) {
-      await this.reportToCsms({
-        uniqueId: frame.uniqueId,
-        action,
-        errorCode: this.code(refused.kind),
-        errorDescription: `the charge point's answer is invalid: ${refused.description}`,
-        errorDetails: failureDetails(refused),
-        reason: "invalid",
-      });
-    } else {
-      const topic = this.topic(this.conn.config.upstream.reply_topic, action);
-      await this.publishOrLog(topic, upstreamEnvelope(frame, action, answer.kind === "late"), "call_result", frame.uniqueId, endingIf(answer));
-    }
-    if (answer.kind === "answered") await this.sendNext();
-  }
-
-  /** Token bucket: `max_frames_per_second` per second, bursts of twice that, counted at arrival. */
-  protected takeToken(arrivedAt: number): boolean {
-    const rate = this.conn.config.max_frames_per_second;
-    if (rate === 0) return true;
-    const now = Math.max(arrivedAt, this.state.tokensAt);
-    const burst = 2 * rate;
-    const available = this.state.tokens < 0 ? burst : Math.min(burst, this.state.tokens + ((now - this.state.tokensAt) / 1000) * rate);
-    this.state.tokensAt = now;
-    if (available < 1) {
-      this.state.tokens = available;
-      return false;
-    }
-    this.state.tokens = available - 1;
-    return true;
+    return this.s.ports.closeChargePoint(CLOSE_POLICY_VIOLATION, DisconnectReason.RateLimited, limit.describe());
   }
 }

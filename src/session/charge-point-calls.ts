@@ -1,0 +1,49 @@
+/**
+ * The charge point's own calls that the gateway relayed to the CSMS, per connection (in the attachment): which
+ * are still waiting for the CSMS's answer, and which the CSMS answered last. OCPP-J allows one outstanding call
+ * per direction (1.6 §4.1.1, 2.x Part 4 §4.1.1); a few are remembered to be lenient with chargers that send more.
+ */
+import type { ConnectionState } from "./connection";
+
+const MAX_OUTSTANDING = 8;
+const MAX_ANSWERED = 4;
+
+export class ChargePointCalls {
+  constructor(private readonly state: ConnectionState) {}
+
+  remember(uniqueId: string, action: string): void {
+    const calls = this.state.cpCalls.filter(([id]) => id !== uniqueId);
+    calls.push([uniqueId, action]);
+    this.state.cpCalls = calls.slice(-MAX_OUTSTANDING);
+  }
+
+  forget(uniqueId: string): void {
+    this.state.cpCalls = this.state.cpCalls.filter(([id]) => id !== uniqueId);
+  }
+
+  /** The Action of an outstanding call. */
+  actionOf(uniqueId: string): string | undefined {
+    return this.state.cpCalls.find(([id]) => id === uniqueId)?.[1];
+  }
+
+  hasOutstanding(): boolean {
+    return this.state.cpCalls.length > 0;
+  }
+
+  /**
+   * The CSMS's answer went to the charge point: the call is no longer outstanding, the charger may send its next
+   * call (rate-limit.ts: pacing), and a CALLRESULTERROR about the answer (2.1) can still name the call's Action.
+   */
+  answered(uniqueId: string, action: string): void {
+    this.forget(uniqueId);
+    this.state.csmsAnswered = 1;
+    this.state.answeredCpCalls = [...this.state.answeredCpCalls.filter(([id]) => id !== uniqueId), [uniqueId, action] as [string, string]].slice(
+      -MAX_ANSWERED,
+    );
+  }
+
+  /** The Action of a recently answered call (what a CALLRESULTERROR is about). */
+  answeredActionOf(uniqueId: string): string | undefined {
+    return this.state.answeredCpCalls.find(([id]) => id === uniqueId)?.[1];
+  }
+}
