@@ -22,7 +22,9 @@ execFileSync(
   [join(root, "bench", "validate-entry.ts"), "--bundle", "--platform=node", "--format=esm", `--outfile=${bundle}`],
   { stdio: "ignore" },
 );
-const { parseFrame, validatePayload, OCPP16 } = await import(bundle);
+const { parseFrame, validatePayload, OCPP16, OCPP201_VALIDATORS } = await import(bundle);
+// The staged parse needs only the version's UniqueId bound (36 in 2.0.1 as in 1.6); validation takes the 2.0.1 set.
+const OCPP201 = { ...OCPP16, subprotocol: "ocpp2.0.1", version: "2.0.1", schemas: OCPP201_VALIDATORS };
 await rm(outDir, { recursive: true, force: true });
 
 const ts = "2023-12-01T14:20:39Z";
@@ -50,16 +52,52 @@ const sampledValue = Array.from({ length: 20 }, (_, i) => {
     unit,
   };
 });
+// OCPP 2.0.1: the same twenty periodic readings as a TransactionEvent (E02, trigger MeterValuePeriodic); values are
+// numbers and units carry a multiplier (SampledValueType, UnitOfMeasureType). 2.0.1 has no Temperature measurand.
+const measurands201 = measurands.map((m) => (m[0] === "Temperature" ? ["Frequency", "Hz", undefined] : m));
+const sampledValue201 = Array.from({ length: 20 }, (_, i) => {
+  const [measurand, unit, phase] = measurands201[i % measurands201.length];
+  return {
+    value: 1000 + i * 7.5,
+    context: "Sample.Periodic",
+    measurand,
+    ...(phase ? { phase } : {}),
+    location: i % 2 ? "Outlet" : "EV",
+    unitOfMeasure: { unit, multiplier: 0 },
+  };
+});
+const transactionEvent = {
+  eventType: "Updated",
+  timestamp: ts,
+  triggerReason: "MeterValuePeriodic",
+  seqNo: 7,
+  transactionInfo: { transactionId: "c4f2a1e0-5b7d-4e3a-9f61-2d8b0c9e7a15", chargingState: "Charging" },
+  evse: { id: 1, connectorId: 1 },
+  meterValue: [{ timestamp: ts, sampledValue: sampledValue201 }],
+};
 const frames = {
-  Heartbeat: '[2,"19223201","Heartbeat",{}]',
-  StatusNotification: JSON.stringify([2, "19223202", "StatusNotification", { connectorId: 1, errorCode: "NoError", status: "Charging", timestamp: ts }]),
-  "MeterValues (20 sampled values)": JSON.stringify([2, "19223203", "MeterValues", { connectorId: 1, transactionId: 42, meterValue: [{ timestamp: ts, sampledValue }] }]),
+  Heartbeat: { protocol: OCPP16, text: '[2,"19223201","Heartbeat",{}]' },
+  StatusNotification: {
+    protocol: OCPP16,
+    text: JSON.stringify([2, "19223202", "StatusNotification", { connectorId: 1, errorCode: "NoError", status: "Charging", timestamp: ts }]),
+  },
+  "MeterValues (20 sampled values)": {
+    protocol: OCPP16,
+    text: JSON.stringify([2, "19223203", "MeterValues", { connectorId: 1, transactionId: 42, meterValue: [{ timestamp: ts, sampledValue }] }]),
+  },
+  "2.0.1 TransactionEvent (20 sampled values)": {
+    protocol: OCPP201,
+    text: JSON.stringify([2, "19223204", "TransactionEvent", transactionEvent]),
+  },
 };
 
 let sink = 0;
 const parsedPayload = new Map(
-  Object.values(frames).map((text) => {
-    const r = parseFrame(text, OCPP16);
+  Object.values(frames).map(({ text, protocol }) => {
+    const r = parseFrame(text, protocol);
+    if (!r.ok) throw new Error(r.error.message);
+    const v = validatePayload(protocol.schemas, r.frame.action, "request", r.frame.payload);
+    if (!v.ok) throw new Error(JSON.stringify(v));
     return [text, r.frame];
   }),
 );
@@ -67,51 +105,52 @@ const variants = {
   "JSON.parse": (text) => {
     sink ^= JSON.parse(text).length;
   },
-  "parse (staged)": (text) => {
-    const r = parseFrame(text, OCPP16);
+  "parse (staged)": (text, protocol) => {
+    const r = parseFrame(text, protocol);
     sink ^= r.ok ? 1 : 0;
   },
-  "validate (parsed payload)": (text) => {
+  "validate (parsed payload)": (text, protocol) => {
     const frame = parsedPayload.get(text);
-    const v = validatePayload(OCPP16.schemas, frame.action, "request", frame.payload);
+    const v = validatePayload(protocol.schemas, frame.action, "request", frame.payload);
     sink ^= v.ok ? 1 : 0;
   },
-  "parse + validate": (text) => {
-    const r = parseFrame(text, OCPP16);
+  "parse + validate": (text, protocol) => {
+    const r = parseFrame(text, protocol);
     if (!r.ok) throw new Error(r.error.message);
-    const v = validatePayload(OCPP16.schemas, r.frame.action, "request", r.frame.payload);
+    const v = validatePayload(protocol.schemas, r.frame.action, "request", r.frame.payload);
     if (!v.ok) throw new Error(JSON.stringify(v));
     sink ^= 1;
   },
 };
 
-function timeOnce(fn, text, iterations) {
+function timeOnce(fn, frame, iterations) {
+  const { text, protocol } = frame;
   const start = process.hrtime.bigint();
-  for (let i = 0; i < iterations; i++) fn(text);
+  for (let i = 0; i < iterations; i++) fn(text, protocol);
   return Number(process.hrtime.bigint() - start) / iterations;
 }
 
-function calibrate(fn, text) {
+function calibrate(fn, frame) {
   let n = 1000;
   for (;;) {
-    const ns = timeOnce(fn, text, n) * n;
+    const ns = timeOnce(fn, frame, n) * n;
     if (ns > roundMs * 1e6 / 4) return Math.max(1000, Math.round((n * roundMs * 1e6) / ns));
     n *= 4;
   }
 }
 
 const results = [];
-for (const [name, text] of Object.entries(frames)) {
-  for (const fn of Object.values(variants)) timeOnce(fn, text, 20_000); // warm up
-  const iterations = Object.fromEntries(Object.entries(variants).map(([k, fn]) => [k, calibrate(fn, text)]));
+for (const [name, frame] of Object.entries(frames)) {
+  for (const fn of Object.values(variants)) timeOnce(fn, frame, 20_000); // warm up
+  const iterations = Object.fromEntries(Object.entries(variants).map(([k, fn]) => [k, calibrate(fn, frame)]));
   const samples = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
   for (let r = 0; r < rounds; r++) {
-    for (const [k, fn] of Object.entries(variants)) samples[k].push(timeOnce(fn, text, iterations[k]));
+    for (const [k, fn] of Object.entries(variants)) samples[k].push(timeOnce(fn, frame, iterations[k]));
   }
   const ns = Object.fromEntries(Object.entries(samples).map(([k, xs]) => [k, median(xs)]));
   results.push({
     frame: name,
-    bytes: text.length,
+    bytes: frame.text.length,
     nsPerFrame: ns,
     ratioParseValidateToJsonParse: ns["parse + validate"] / ns["JSON.parse"],
     ratioValidateToJsonParse: ns["validate (parsed payload)"] / ns["JSON.parse"],
