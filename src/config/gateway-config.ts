@@ -53,7 +53,11 @@ export interface GatewayConfig {
   max_bad_frames: number;
   max_frame_size: number;
   max_frames_per_second: number;
+  supported_protocols: SupportedProtocol[];
 }
+
+/** The subprotocol tokens the gateway speaks (src/ocpp/protocol.ts has a descriptor for each). */
+export type SupportedProtocol = "ocpp2.1" | "ocpp2.0.1" | "ocpp1.6";
 
 export const DEFAULT_CONFIG: GatewayConfig = {
   name: "ocpp",
@@ -84,6 +88,7 @@ export const DEFAULT_CONFIG: GatewayConfig = {
   max_bad_frames: 10,
   max_frame_size: 65536,
   max_frames_per_second: 20,
+  supported_protocols: ["ocpp2.1", "ocpp2.0.1", "ocpp1.6"],
 };
 
 /** Fields shown by the API that are not configuration and are ignored when written back. */

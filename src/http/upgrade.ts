@@ -13,7 +13,7 @@ import { sourceOf, type Source } from "../auth/source";
 import type { GatewayConfig } from "../config/gateway-config";
 import { AuthStore, configuredAlgorithm } from "../objects/auth-store";
 import { chargePointIdProblem } from "../ocpp/identity";
-import { OCPP16, protocolBySubprotocol, type OcppProtocol } from "../ocpp/protocol";
+import { IMPLICIT_PROTOCOL, protocolBySubprotocol, type OcppProtocol } from "../ocpp/protocol";
 import { CONNECT_HEADER, encodeConnectRequest } from "../objects/connect-request";
 import { ApiError } from "./errors";
 import { LoginThrottle } from "./login-throttle";
@@ -38,20 +38,39 @@ export function chargePointIdFromPath(pathname: string, basePath: string): strin
 }
 
 /**
- * The first offered subprotocol that we support (client order, as EMQX). None offered: OCPP 1.6 without echoing
- * a header (strict clients refuse a protocol they did not ask for, RFC 6455 §4.1).
+ * The first offered subprotocol that the gateway speaks and the configuration allows: the charge point's order of
+ * preference decides (OCPP 2.x Part 4 §3.1.2; EMQX does the same). None offered: OCPP 1.6 without echoing a header
+ * (strict clients refuse a protocol they did not ask for, RFC 6455 §4.1), as EMQX does, when 1.6 is allowed.
+ * Offered but none acceptable: 400 before the upgrade (EMQX's answer; the 2.x spec's alternative, accepting and
+ * closing at once, would cost an object and tell the charger less).
  */
-export function negotiateSubprotocol(header: string | null): { protocol: OcppProtocol; echo: boolean } {
+export function negotiateSubprotocol(header: string | null, allowed: readonly string[]): { protocol: OcppProtocol; echo: boolean } {
   const offered = (header ?? "")
     .split(",")
     .map((p) => p.trim())
     .filter((p) => p.length > 0);
-  if (offered.length === 0) return { protocol: OCPP16, echo: false };
+  const supported = `supported: ${allowed.join(", ")}`;
+  if (offered.length === 0) {
+    if (allowed.includes(IMPLICIT_PROTOCOL.subprotocol)) return { protocol: IMPLICIT_PROTOCOL, echo: false };
+    throw badRequest("no_supported_subprotocol", `no subprotocol offered, and ${IMPLICIT_PROTOCOL.subprotocol} (assumed then) is not allowed (${supported})`);
+  }
   for (const token of offered) {
-    const protocol = protocolBySubprotocol(token);
+    const protocol = allowed.includes(token) ? protocolBySubprotocol(token) : undefined;
     if (protocol !== undefined) return { protocol, echo: true };
   }
-  throw badRequest("no_supported_subprotocol", `none of the offered subprotocols is supported (supported: ${OCPP16.subprotocol})`);
+  throw badRequest("no_supported_subprotocol", `none of the offered subprotocols is supported (${supported})`);
+}
+
+/** The version's own identity rules, on top of the gateway's id profile (OCPP 2.x Part 4 §3.1.1: 48, no ':'). */
+function checkIdForVersion(cid: string, protocol: OcppProtocol): void {
+  const { maxLength, forbidden } = protocol.identity;
+  if ([...cid].length > maxLength) {
+    throw badRequest("clientid_too_long", `an OCPP ${protocol.version} charge point id is at most ${maxLength} characters`);
+  }
+  const found = forbidden.find((c) => cid.includes(c));
+  if (found !== undefined) {
+    throw badRequest("unsupported_clientid", `an OCPP ${protocol.version} charge point id must not contain '${found}' (it is the HTTP Basic user name)`);
+  }
 }
 
 const challenge = { "WWW-Authenticate": 'Basic realm="OCPP", charset="UTF-8"' };
@@ -101,7 +120,8 @@ export async function handleUpgrade(c: Context<{ Bindings: Env }>, config: Gatew
   if (request.method !== "GET" || request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
     throw new ApiError(426, "UPGRADE_REQUIRED", "charge points connect with a WebSocket upgrade", {}, { Upgrade: "websocket" });
   }
-  const { protocol, echo } = negotiateSubprotocol(request.headers.get("Sec-WebSocket-Protocol"));
+  const { protocol, echo } = negotiateSubprotocol(request.headers.get("Sec-WebSocket-Protocol"), config.supported_protocols);
+  checkIdForVersion(cid, protocol);
   const source = sourceOf(request.headers.get("CF-Connecting-IP"));
   const username = await authenticate(c.env, cid, request.headers.get("Authorization"), source);
   const ip = source.ip;

@@ -157,7 +157,7 @@ export function decodeDownstream(text: string, protocol: OcppProtocol): Downstre
     case MessageTypeId.Call:
     case MessageTypeId.Send: {
       if (value.Action === undefined) return missing("Action", ids);
-      if (typeof value.Action !== "string" || !isActionName(value.Action)) {
+      if (typeof value.Action !== "string" || !isActionName(value.Action, protocol.signedMessages)) {
         return malformed("Action must be an alphanumeric action name", ids);
       }
       if (value.Payload === undefined) return missing("Payload", ids);

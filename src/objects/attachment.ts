@@ -2,9 +2,9 @@
  * Per-socket state of a charge point connection, kept in the WebSocket attachment so it survives hibernation
  * (Cloudflare: attachments are limited to 2,048 bytes, so only small fields live here). Validated on read.
  */
-import { OCPP16, protocolBySubprotocol } from "../ocpp/protocol";
+import { protocolBySubprotocol, type OcppProtocol } from "../ocpp/protocol";
 import type { ClientInfo } from "../session/lifecycle";
-import type { ConnectionState } from "../session/relay";
+import type { ConnectionState } from "../session/connection";
 
 export interface SocketAttachment extends ConnectionState {
   readonly v: 1;
@@ -47,6 +47,7 @@ function parseAttachment(a: unknown): SocketAttachment | undefined {
   if (r.v !== 1 || typeof r.connId !== "string" || typeof r.cid !== "string" || typeof r.protocol !== "string") {
     return undefined;
   }
+  if (protocolBySubprotocol(r.protocol) === undefined) return undefined;
   if (typeof r.connectedAt !== "number" || ![r.recv, r.sent, r.badFrames, r.malformed, r.invalid, r.dropped].every(isCount)) {
     return undefined;
   }
@@ -54,8 +55,9 @@ function parseAttachment(a: unknown): SocketAttachment | undefined {
     return undefined;
   }
   if (!Array.isArray(r.cpCalls) || !r.cpCalls.every(isIdActionPair)) return undefined;
-  // Added after the first release: an attachment written before it has none.
+  // Added after the first release: an attachment written before them has none.
   if (!isCount(r.csmsAnswered)) r.csmsAnswered = 0;
+  if (!Array.isArray(r.answeredCpCalls) || !r.answeredCpCalls.every(isIdActionPair)) r.answeredCpCalls = [];
   return a as SocketAttachment;
 }
 
@@ -73,11 +75,18 @@ export function saveState(ws: WebSocket, attachment: SocketAttachment): void {
   writeAttachment(ws, attachment);
 }
 
+/** The connection's OCPP version (checked when the attachment was read). */
+export function protocolOf(a: SocketAttachment): OcppProtocol {
+  const protocol = protocolBySubprotocol(a.protocol);
+  if (protocol === undefined) throw new Error(`attachment with an unknown protocol '${a.protocol}'`);
+  return protocol;
+}
+
 export function clientInfo(a: SocketAttachment): ClientInfo {
   return {
     clientid: a.cid,
     ...(a.username === undefined ? {} : { username: a.username }),
-    protoVer: protocolBySubprotocol(a.protocol)?.version ?? OCPP16.version,
+    protoVer: protocolOf(a).version,
     ...(a.ip === undefined ? {} : { ipaddress: a.ip }),
     connectedAt: a.connectedAt,
     keepalive: a.heartbeatInterval,

@@ -8,7 +8,7 @@
  * replies to a CALL), but its UniqueId is kept so the gateway can tell the CSMS which call went wrong.
  */
 import { firstDuplicateKey, hasDuplicateKeys, lastElementSpan, sliceSpan } from "./json-scan";
-import { ErrorKind, hasMessageType, MessageTypeId, type OcppProtocol } from "./protocol";
+import { ErrorKind, hasMessageType, isSignedAction, MessageTypeId, type OcppProtocol } from "./protocol";
 
 export type JsonObject = { [key: string]: unknown };
 
@@ -82,8 +82,9 @@ export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-export function isActionName(value: string): boolean {
-  return ACTION_NAME.test(value);
+/** Whether `value` is an action name; a signed one (`<Action>-Signed`) only when `allowSigned` (OCPP 2.1). */
+export function isActionName(value: string, allowSigned = false): boolean {
+  return ACTION_NAME.test(value) && (allowSigned || !isSignedAction(value));
 }
 
 function fail(error: FrameError): FrameResult {
@@ -133,7 +134,7 @@ export function parseFrame(text: string, protocol: OcppProtocol): FrameResult {
       message: `UniqueId must be 1 to ${protocol.maxUniqueIdLength} characters long`,
     });
   }
-  const result = parseShape(text, value, typeId, base);
+  const result = parseShape(text, value, typeId, base, protocol);
   if (result.ok && hasDuplicateKeys(text, value)) {
     // The frame is relayed as written: a receiver that keeps the first of two keys would read something the
     // checks never saw. FormationViolation: the payload does not conform to the PDU (OCPP-J 1.6 §4.2.3).
@@ -151,11 +152,11 @@ const TYPE_NAMES: Readonly<Record<MessageTypeId, string>> = {
   [MessageTypeId.Send]: "SEND",
 };
 
-function parseShape(text: string, value: unknown[], typeId: MessageTypeId, base: Base): FrameResult {
+function parseShape(text: string, value: unknown[], typeId: MessageTypeId, base: Base, protocol: OcppProtocol): FrameResult {
   switch (typeId) {
     case MessageTypeId.Call:
     case MessageTypeId.Send:
-      return parseCallShaped(text, value, typeId, base);
+      return parseCallShaped(text, value, typeId, base, protocol.signedMessages);
     case MessageTypeId.CallResult:
       return parseCallResult(text, value, base);
     case MessageTypeId.CallError:
@@ -176,7 +177,13 @@ function elementText(text: string, index: number): string {
   return sliceSpan(text, span);
 }
 
-function parseCallShaped(text: string, value: unknown[], typeId: typeof MessageTypeId.Call | typeof MessageTypeId.Send, base: Base): FrameResult {
+function parseCallShaped(
+  text: string,
+  value: unknown[],
+  typeId: typeof MessageTypeId.Call | typeof MessageTypeId.Send,
+  base: Base,
+  allowSigned: boolean,
+): FrameResult {
   const name = TYPE_NAMES[typeId];
   if (value.length < 4) {
     return fail({ ...base, kind: ErrorKind.Protocol, message: `${name} must have 4 elements: [${typeId}, UniqueId, Action, Payload]` });
@@ -185,7 +192,7 @@ function parseCallShaped(text: string, value: unknown[], typeId: typeof MessageT
     return fail({ ...base, kind: ErrorKind.Formation, message: `${name} has more than 4 elements` });
   }
   const [, , action, payload] = value;
-  if (typeof action !== "string" || !isActionName(action)) {
+  if (typeof action !== "string" || !isActionName(action, allowSigned)) {
     return fail({ ...base, kind: ErrorKind.Formation, message: "Action must be an alphanumeric action name" });
   }
   if (!isJsonObject(payload)) {

@@ -67,6 +67,8 @@ export interface OcppProtocol {
   readonly unreadableIdAnswer?: string;
   /** Whether an invalid CALLRESULT is answered on the wire with CALLRESULTERROR (2.1) or not at all. */
   readonly answersInvalidResult: boolean;
+  /** Whether `<Action>-Signed` messages exist (OCPP 2.1 Part 4 §7: signed messages). */
+  readonly signedMessages: boolean;
   readonly identity: IdentityRules;
   /** Request and response schema of every Action of this version. */
   readonly schemas: SchemaSet;
@@ -114,6 +116,7 @@ export const OCPP16: OcppProtocol = {
   vocabulary: new Set(Object.values(OCPP16_CODES)),
   maxUniqueIdLength: 36,
   answersInvalidResult: false,
+  signedMessages: false,
   // The gateway's own profile (64 characters) is the only limit 1.6 has.
   identity: { maxLength: 64, forbidden: [] },
   schemas: OCPP16_VALIDATORS,
@@ -131,6 +134,7 @@ export const OCPP201: OcppProtocol = {
   maxUniqueIdLength: 36,
   unreadableIdAnswer: "-1",
   answersInvalidResult: false,
+  signedMessages: false,
   identity: OCPP2_IDENTITY,
   schemas: OCPP201_VALIDATORS,
 };
@@ -144,6 +148,7 @@ export const OCPP21: OcppProtocol = {
   maxUniqueIdLength: 36,
   unreadableIdAnswer: "-1",
   answersInvalidResult: true,
+  signedMessages: true,
   identity: OCPP2_IDENTITY,
   schemas: OCPP21_VALIDATORS,
 };
@@ -161,6 +166,13 @@ export function protocolBySubprotocol(token: string): OcppProtocol | undefined {
 /** True when `code` is an error code of `protocol` (used to check CALLERRORs the CSMS asks us to send). */
 export function isKnownErrorCode(protocol: OcppProtocol, code: string): boolean {
   return protocol.vocabulary.has(code);
+}
+
+/** OCPP 2.1 Part 4 §7: a signed message travels under its action name with this suffix. */
+export const SIGNED_SUFFIX = "-Signed";
+
+export function isSignedAction(action: string): boolean {
+  return action.endsWith(SIGNED_SUFFIX);
 }
 
 export function hasMessageType(protocol: OcppProtocol, type: number): type is MessageTypeId {

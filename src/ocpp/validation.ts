@@ -8,7 +8,8 @@ import { ErrorKind } from "./protocol";
 
 export interface SchemaPair {
   readonly request: CompiledValidator;
-  readonly response: CompiledValidator;
+  /** Absent for an action that is only ever sent with SEND (OCPP 2.1: never answered). */
+  readonly response?: CompiledValidator;
 }
 
 /** The schemas of one protocol version, by Action. */
@@ -132,6 +133,9 @@ export function validatePayload(schemas: SchemaSet, action: string, kind: Payloa
     };
   }
   const validate = pair[kind];
+  if (validate === undefined) {
+    return { ok: false, unknownAction: true, kind: ErrorKind.NotImplemented, description: `Action ${action} has no ${kind} (it is only sent with SEND)` };
+  }
   if (validate(payload)) return { ok: true };
   const errors = validate.errors ?? [];
   const first = errors[0];

@@ -12,7 +12,11 @@ import { failureDetails, type CheckFailure } from "./checks";
 import { heartbeatFromBootReply } from "./lifecycle";
 import type { SessionParts } from "./parts";
 
-type Message<T extends DownstreamMessage["type"]> = Extract<DownstreamMessage, { type: T }>;
+/** A CALL or (2.1) a SEND. */
+type CallShaped = Extract<DownstreamMessage, { readonly action: string }>;
+type ResultMessage = Extract<DownstreamMessage, { readonly type: typeof MessageTypeId.CallResult }>;
+/** A CALLERROR or (2.1) a CALLRESULTERROR. */
+type ErrorShaped = Extract<DownstreamMessage, { readonly errorCode: string }>;
 
 export class Downstream {
   constructor(private readonly s: SessionParts) {}
@@ -85,7 +89,7 @@ export class Downstream {
     }
   }
 
-  private async call(message: Message<typeof MessageTypeId.Call>): Promise<void> {
+  private async call(message: CallShaped): Promise<void> {
     const { csmsCalls, csms, ports, conn } = this.s;
     const call = { uniqueId: message.uniqueId, action: message.action, frame: callText(message.uniqueId, message.action, message.payloadText) };
     const outcome = await csmsCalls.submit(call, ports.isConnected(), ports.now());
@@ -94,14 +98,14 @@ export class Downstream {
   }
 
   /** OCPP 2.1 SEND: never answered, so never queued behind the outstanding call (Part 4 §4.2.5). */
-  private async send(message: Message<typeof MessageTypeId.Send>): Promise<void> {
+  private async send(message: CallShaped): Promise<void> {
     if (!this.s.toChargePoint(sendText(message.uniqueId, message.action, message.payloadText))) {
       await this.reportNotConnected(message.uniqueId, message.action);
     }
   }
 
   /** Calls cross freely: the CSMS's answer to the charge point's own call goes out at once. */
-  private async callResult(message: Message<typeof MessageTypeId.CallResult>): Promise<void> {
+  private async callResult(message: ResultMessage): Promise<void> {
     const action = this.s.cpCalls.actionOf(message.uniqueId);
     if (!this.s.toChargePoint(callResultText(message.uniqueId, message.payloadText))) return this.reportNotConnected(message.uniqueId, action);
     if (action === undefined) return;
@@ -110,7 +114,7 @@ export class Downstream {
   }
 
   /** A CALLERROR answering the charge point's call, or (2.1) a CALLRESULTERROR about the charge point's answer. */
-  private async errorShaped(message: Message<typeof MessageTypeId.CallError | typeof MessageTypeId.CallResultError>): Promise<void> {
+  private async errorShaped(message: ErrorShaped): Promise<void> {
     const action = message.type === MessageTypeId.CallError ? this.s.cpCalls.actionOf(message.uniqueId) : undefined;
     const frame = errorShapedText(message.type, message.uniqueId, message.errorCode, message.errorDescription, message.errorDetailsText);
     if (!this.s.toChargePoint(frame)) return this.reportNotConnected(message.uniqueId, action);

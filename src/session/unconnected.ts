@@ -16,7 +16,7 @@ export function notConnectedError(envelope: string): GatewayError | undefined {
     return undefined;
   }
   if (!isJsonObject(value) || typeof value.UniqueId !== "string" || value.UniqueId.length === 0 || value.UniqueId.length > 36) return undefined;
-  const action = typeof value.Action === "string" && isActionName(value.Action) ? value.Action : undefined;
+  const action = typeof value.Action === "string" && isActionName(value.Action, true) ? value.Action : undefined;
   return {
     uniqueId: value.UniqueId,
     ...(action === undefined ? {} : { action }),

@@ -71,10 +71,51 @@ describe("upgrade and subprotocol", () => {
   });
 
   it("refuses when none of the offered subprotocols is supported", async () => {
-    const res = await upgrade("/ocpp/proto-none", { "Sec-WebSocket-Protocol": "ocpp2.0.1, ocpp1.5" });
+    const res = await upgrade("/ocpp/proto-none", { "Sec-WebSocket-Protocol": "ocpp2.0, ocpp1.5" });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ reason: "no_supported_subprotocol" });
     expect(await objectExists("proto-none")).toBe(false);
+  });
+
+  it("the charge point's order of preference decides among 1.6, 2.0.1 and 2.1", async () => {
+    for (const [offer, chosen] of [
+      ["ocpp2.1, ocpp2.0.1, ocpp1.6", "ocpp2.1"],
+      ["ocpp1.6, ocpp2.1", "ocpp1.6"],
+      ["ocpp2.0, ocpp2.0.1, ocpp2.1", "ocpp2.0.1"],
+    ] as const) {
+      const cp = await ChargePointSocket.open(`proto-order-${chosen}`, offer);
+      expect(cp.response.headers.get("Sec-WebSocket-Protocol")).toBe(chosen);
+      cp.close();
+    }
+  });
+
+  it("2.x identity rules apply to 2.x charge points only: at most 48 characters, no ':'", async () => {
+    const long = "L".repeat(49);
+    for (const proto of ["ocpp2.0.1", "ocpp2.1"]) {
+      const tooLong = await upgrade(`/ocpp/${long}`, { "Sec-WebSocket-Protocol": proto });
+      expect([tooLong.status, ((await tooLong.json()) as { reason: string }).reason]).toEqual([400, "clientid_too_long"]);
+      const colon = await upgrade("/ocpp/site:1", { "Sec-WebSocket-Protocol": proto });
+      expect([colon.status, ((await colon.json()) as { reason: string }).reason]).toEqual([400, "unsupported_clientid"]);
+    }
+    expect(await objectExists(long)).toBe(false);
+    const v16 = await ChargePointSocket.open(long, "ocpp1.6");
+    expect(v16.response.status).toBe(101);
+    v16.close();
+  });
+
+  it("supported_protocols restricts the versions: a 2.x-only gateway refuses 1.6 and charge points that offer nothing", async () => {
+    await env.GATEWAY_KV.put(CONFIG_KV_KEY, JSON.stringify({ supported_protocols: ["ocpp2.1", "ocpp2.0.1"] }));
+    try {
+      const v16 = await upgrade("/ocpp/proto-restricted", { "Sec-WebSocket-Protocol": "ocpp1.6" });
+      expect([v16.status, ((await v16.json()) as { reason: string }).reason]).toEqual([400, "no_supported_subprotocol"]);
+      const none = await upgrade("/ocpp/proto-restricted", {});
+      expect(none.status).toBe(400);
+      const v201 = await ChargePointSocket.open("proto-restricted", "ocpp1.6, ocpp2.0.1");
+      expect(v201.response.headers.get("Sec-WebSocket-Protocol")).toBe("ocpp2.0.1");
+      v201.close();
+    } finally {
+      await env.GATEWAY_KV.delete(CONFIG_KV_KEY);
+    }
   });
 
   it("echoes the first supported subprotocol the charge point offered", async () => {

@@ -89,7 +89,7 @@ describe("decodeDownstream", () => {
           return;
         }
         const m = r.message;
-        if (m.type !== 4) expect(JSON.parse(m.payloadText)).toEqual(m.payload);
+        if ("payloadText" in m) expect(JSON.parse(m.payloadText)).toEqual(m.payload);
         else expect(typeof JSON.parse(m.errorDetailsText)).toBe("object");
       }),
       RUNS,

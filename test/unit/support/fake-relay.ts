@@ -1,9 +1,10 @@
-// A ChargePointRelay on fake ports: what it sends to the charge point, publishes, and closes is recorded.
+// A ChargePointSession on fake ports: what it sends to the charge point, publishes, and closes is recorded.
 import { resolveConfig, type GatewayConfig } from "../../../src/config/gateway-config";
-import { OCPP16 } from "../../../src/ocpp/protocol";
+import { OCPP16, type OcppProtocol } from "../../../src/ocpp/protocol";
 import type { CallStore, InflightCall, QueuedCall } from "../../../src/session/downstream-calls";
 import type { Outbox } from "../../../src/session/outbox";
-import { ChargePointRelay, newConnectionState } from "../../../src/session/relay";
+import { newConnectionState } from "../../../src/session/connection";
+import { ChargePointSession } from "../../../src/session/session";
 
 /** The call store in memory, as the ChargePoint object keeps it in storage. */
 class MemoryCallStore implements CallStore {
@@ -49,6 +50,7 @@ export function config(layer: Record<string, unknown> = {}): GatewayConfig {
 
 export interface FakeRelayOptions {
   readonly config?: GatewayConfig;
+  readonly protocol?: OcppProtocol;
   readonly connected?: boolean;
   readonly publishFails?: boolean;
   /** Publishes through this outbox instead of straight to the recorder. */
@@ -63,8 +65,8 @@ export function fakeRelay(options: FakeRelayOptions = {}) {
   const clock = { now: 1_700_000_000_000 };
   let connected = options.connected ?? true;
   const state = newConnectionState(clock.now, 60);
-  const relay = new ChargePointRelay(
-    { cid: "CP1", protocol: OCPP16, config: options.config ?? config() },
+  const relay = new ChargePointSession(
+    { cid: "CP1", protocol: options.protocol ?? OCPP16, config: options.config ?? config() },
     {
       sendToChargePoint: (text) => {
         if (!connected) return false;
