@@ -26,13 +26,20 @@ declare module "ws" {
   }
 }
 
-export async function connectChargePoint(endpoint: string, identity: string, password?: string): Promise<RecordingClient> {
+export interface ChargePointOptions {
+  /** Subprotocols offered, in order of preference (default: ocpp1.6). */
+  readonly protocols?: readonly string[];
+  /** ocpp-rpc's strict mode: it validates every call and response against its own copy of the schemas. */
+  readonly strictMode?: boolean;
+}
+
+export async function connectChargePoint(endpoint: string, identity: string, password?: string, more: ChargePointOptions = {}): Promise<RecordingClient> {
   // ocpp-rpc's declarations mark every option as required although the library defaults them.
   const options = {
     endpoint,
     identity,
-    protocols: ["ocpp1.6"],
-    strictMode: false,
+    protocols: more.protocols ?? ["ocpp1.6"],
+    strictMode: more.strictMode ?? false,
     reconnect: false,
     callTimeoutMs: 15_000,
     wsOpts: WS_CLIENT_OPTIONS,

@@ -1,13 +1,13 @@
 // What most end-to-end test files need: a CSMS subscribed to the gateway's topics, and charge points that are
 // closed when the file is done.
 import { afterAll, beforeAll, inject } from "vitest";
-import { connectChargePoint, type RecordingClient } from "./charge-point";
+import { connectChargePoint, type ChargePointOptions, type RecordingClient } from "./charge-point";
 import { Csms } from "./csms";
 
 export interface GatewayContext {
   /** The CSMS (available inside tests and hooks). */
   readonly csms: Csms;
-  chargePoint(identity: string, password?: string): Promise<RecordingClient>;
+  chargePoint(identity: string, password?: string, options?: ChargePointOptions): Promise<RecordingClient>;
 }
 
 export function useGateway(filter = "ocpp/#"): GatewayContext {
@@ -25,8 +25,8 @@ export function useGateway(filter = "ocpp/#"): GatewayContext {
       if (csms === undefined) throw new Error("the CSMS is connected in beforeAll");
       return csms;
     },
-    async chargePoint(identity, password) {
-      const cp = await connectChargePoint(inject("gatewayWs"), identity, password);
+    async chargePoint(identity, password, options) {
+      const cp = await connectChargePoint(inject("gatewayWs"), identity, password, options);
       clients.push(cp);
       return cp;
     },
