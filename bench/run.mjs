@@ -4,6 +4,7 @@
 // `npm start` runs it (wrangler dev → workerd), the baseline (bench/baseline, wrangler dev), a CSMS on MQTT.js that
 // answers every call, and simulated charge points on raw `ws` spread over worker threads.
 // Options: --charge-points 50 --seconds 10 --mix Heartbeat=6,StatusNotification=1,MeterValues=3 --window 1
+//          --ocpp 2.0.1 (charge points speak 2.0.1: MeterValues become TransactionEvent Updated with meter values)
 //          --rounds 2 --loads 0.25,0.5,0.75,1 --idle 1000,10000 --threads 2 --smoke --out bench-results
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -28,6 +29,7 @@ const { values: opt } = parseArgs({
     idle: { type: "string", default: "1000,10000" },
     threads: { type: "string", default: "2" },
     smoke: { type: "boolean", default: false },
+    ocpp: { type: "string", default: "1.6" },
     out: { type: "string", default: "bench-results" },
   },
 });
@@ -40,6 +42,7 @@ const win = Number(opt.window);
 const mix = Object.fromEntries(opt.mix.split(",").map((kv) => [kv.split("=")[0], Number(kv.split("=")[1])]));
 const loads = opt.loads.split(",").map(Number);
 const idleCounts = opt.idle.split(",").filter(Boolean).map(Number);
+if (opt.ocpp !== "1.6" && opt.ocpp !== "2.0.1") throw new Error("--ocpp must be 1.6 or 2.0.1");
 
 const say = (line) => process.stdout.write(`[bench] ${line}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -66,7 +69,7 @@ function waitFor(worker, type) {
 async function loadPhase(target, { count, secs, ratePerCp }) {
   const cids = Array.from({ length: count }, (_, i) => `${target.name}-cp-${i}`);
   const workers = split(cids, threads).map(
-    (part) => new Worker(new URL("./lib/load-worker.mjs", import.meta.url), { workerData: { url: target.url, cids: part, mix, window: win, ratePerCp } }),
+    (part) => new Worker(new URL("./lib/load-worker.mjs", import.meta.url), { workerData: { url: target.url, cids: part, mix, window: win, ratePerCp, ocpp: opt.ocpp } }),
   );
   await Promise.all(workers.map((w) => waitFor(w, "connected")));
   const before = usage(target.pids());
@@ -279,7 +282,7 @@ async function main() {
     const result = {
       when: new Date().toISOString(),
       machine: machine(),
-      options: { chargePoints: cps, seconds, mix, window: win, rounds, loads, idle: idleCounts, threads, smoke: opt.smoke },
+      options: { chargePoints: cps, seconds, mix, window: win, rounds, loads, idle: idleCounts, threads, smoke: opt.smoke, ocpp: opt.ocpp },
       throughput,
       summary: { gateway: gw, baseline: base, ratios, goals: { throughput: ratios.throughput >= 0.8, p99: ratios.p99 <= 1.5 } },
       byLoad,

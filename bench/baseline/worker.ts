@@ -25,8 +25,9 @@ export class ChargePoint extends DurableObject<Env> {
     this.ctx.acceptWebSocket(server, [cid]);
     const { shard, stub } = this.linkFor(cid);
     await stub.attach(shard, cid);
-    const offered = request.headers.get("Sec-WebSocket-Protocol");
-    return new Response(null, { status: 101, webSocket: client, ...(offered ? { headers: { "Sec-WebSocket-Protocol": "ocpp1.6" } } : {}) });
+    // The floor relays whatever version the load speaks: it echoes the first subprotocol offered.
+    const offered = request.headers.get("Sec-WebSocket-Protocol")?.split(",")[0]?.trim();
+    return new Response(null, { status: 101, webSocket: client, ...(offered ? { headers: { "Sec-WebSocket-Protocol": offered } } : {}) });
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {

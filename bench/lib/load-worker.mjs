@@ -3,18 +3,39 @@
 import { parentPort, workerData } from "node:worker_threads";
 import WebSocket from "ws";
 
-const { url, cids, mix, window: win, ratePerCp } = workerData;
+const { url, cids, mix, window: win, ratePerCp, ocpp } = workerData;
 
 const ts = "2023-12-01T14:20:39Z";
 const sampled = JSON.stringify(
   Array.from({ length: 20 }, (_, i) => ({ value: String(1000 + i), context: "Sample.Periodic", measurand: "Energy.Active.Import.Register", unit: "Wh" })),
 );
-/** Everything but the UniqueId, encoded once. */
-const TEMPLATES = {
-  Heartbeat: ['[2,"', '","Heartbeat",{}]'],
-  StatusNotification: ['[2,"', `","StatusNotification",{"connectorId":1,"errorCode":"NoError","status":"Charging","timestamp":"${ts}"}]`],
-  MeterValues: ['[2,"', `","MeterValues",{"connectorId":1,"transactionId":42,"meterValue":[{"timestamp":"${ts}","sampledValue":${sampled}}]}]`],
+const sampled201 = JSON.stringify(
+  Array.from({ length: 20 }, (_, i) => ({
+    value: 1000 + i,
+    context: "Sample.Periodic",
+    measurand: "Energy.Active.Import.Register",
+    location: "Outlet",
+    unitOfMeasure: { unit: "Wh" },
+  })),
+);
+/** Everything but the UniqueId, encoded once; in 2.0.1 the meter values travel in a TransactionEvent. */
+const TEMPLATES_BY_VERSION = {
+  "1.6": {
+    Heartbeat: ['[2,"', '","Heartbeat",{}]'],
+    StatusNotification: ['[2,"', `","StatusNotification",{"connectorId":1,"errorCode":"NoError","status":"Charging","timestamp":"${ts}"}]`],
+    MeterValues: ['[2,"', `","MeterValues",{"connectorId":1,"transactionId":42,"meterValue":[{"timestamp":"${ts}","sampledValue":${sampled}}]}]`],
+  },
+  "2.0.1": {
+    Heartbeat: ['[2,"', '","Heartbeat",{}]'],
+    StatusNotification: ['[2,"', `","StatusNotification",{"timestamp":"${ts}","connectorStatus":"Occupied","evseId":1,"connectorId":1}]`],
+    MeterValues: [
+      '[2,"',
+      `","TransactionEvent",{"eventType":"Updated","timestamp":"${ts}","triggerReason":"MeterValuePeriodic","seqNo":1,"transactionInfo":{"transactionId":"tx-42"},"meterValue":[{"timestamp":"${ts}","sampledValue":${sampled201}}]}]`,
+    ],
+  },
 };
+const TEMPLATES = TEMPLATES_BY_VERSION[ocpp];
+const SUBPROTOCOL = `ocpp${ocpp}`;
 const weights = Object.entries(mix).filter(([, w]) => w > 0);
 const totalWeight = weights.reduce((s, [, w]) => s + w, 0);
 function pick(n) {
@@ -33,7 +54,7 @@ let callErrors = 0;
 
 function connect(cid) {
   return new Promise((resolve) => {
-    const ws = new WebSocket(`${url}/${encodeURIComponent(cid)}`, ["ocpp1.6"], { perMessageDeflate: false });
+    const ws = new WebSocket(`${url}/${encodeURIComponent(cid)}`, [SUBPROTOCOL], { perMessageDeflate: false });
     ws.once("open", () => resolve(ws));
     ws.once("error", () => {
       errors++;

@@ -160,6 +160,27 @@ describe("OCPP 2.1 (raw frames)", () => {
   });
 });
 
+describe("WebSocket compression (OCPP 2.1 Part 4: the CSMS side must support permessage-deflate, RFC 7692)", () => {
+  it("a 2.1 charge point offering permessage-deflate gets it negotiated, and large frames go both ways over it", async () => {
+    const cid = "e2e-v21-deflate";
+    const ws = new WebSocket(`${inject("gatewayWs")}/${cid}`, ["ocpp2.1"], { ...WS_CLIENT_OPTIONS, perMessageDeflate: true });
+    const upgrade = new Promise<string | undefined>((resolve) => ws.once("upgrade", (res) => resolve(res.headers["sec-websocket-extensions"] as string | undefined)));
+    await new Promise((resolve, reject) => {
+      ws.once("open", resolve);
+      ws.once("error", reject);
+    });
+    expect(await upgrade).toMatch(/^permessage-deflate/);
+    expect(ws.extensions).toBe("permessage-deflate");
+    const received = new Promise<unknown[]>((resolve) => ws.once("message", (data) => resolve(JSON.parse(data.toString()) as unknown[])));
+    const data = "x".repeat(4_000);
+    await gateway.csms.publish(`ocpp/cs/${cid}`, { MessageTypeId: 2, UniqueId: "z-1", Action: "DataTransfer", Payload: { vendorId: "v", data } });
+    expect(await received).toEqual([2, "z-1", "DataTransfer", { vendorId: "v", data }]);
+    ws.send(JSON.stringify([3, "z-1", { status: "Accepted", data }]));
+    expect((await gateway.csms.on(`ocpp/cp/${cid}/Reply`, "z-1")).body).toMatchObject({ Action: "DataTransfer", Payload: { status: "Accepted", data } });
+    ws.close(1000);
+  });
+});
+
 describe("three versions side by side", () => {
   it("a 1.6, a 2.0.1 and a 2.1 charge point at once: each is checked against its own schemas and answered in its own words", async () => {
     const v16 = await rawChargePoint("e2e-side-16", "ocpp1.6");
