@@ -169,7 +169,7 @@ describe("duplicate keys and unknown error codes are refused, never relayed", ()
 
 describe("upgrade refusals seen by a real client", () => {
   it("refuses an unsupported subprotocol with 400", async () => {
-    expect(await refusal("e2e-raw-proto", ["ocpp2.0.1"])).toEqual({
+    expect(await refusal("e2e-raw-proto", ["ocpp2.0", "ocpp1.5"])).toEqual({
       status: 400,
       body: expect.objectContaining({ reason: "no_supported_subprotocol" }),
     });

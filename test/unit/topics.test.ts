@@ -16,6 +16,7 @@ describe("renderTopic", () => {
     ["ocpp/", "cp/${clientid}/Reply", { cid: "CP1" }, "ocpp/cp/CP1/Reply"],
     ["", "cp/${cid}/Notify/${action}", { cid: "CP 1", action: "BootNotification" }, "cp/CP 1/Notify/BootNotification"],
     ["t/", "cp/${cid}/${action}/${id}", { cid: "A" }, "t/cp/A/${action}/${id}"],
+    ["ocpp/", "v${proto_ver}/cp/${cid}", { cid: "CP1", proto_ver: "2.0.1" }, "ocpp/v2.0.1/cp/CP1"],
   ])("%s + %s → %s", (mountpoint, template, vars, expected) => {
     expect(renderTopic(mountpoint, template, vars)).toBe(expected);
   });
@@ -94,6 +95,8 @@ describe("can a subscription receive what a template publishes (any charge point
     ["ocpp/a.b/+", "ocpp/a.c/${cid}", undefined, false],
     ["ocpp/cs/+", "ocpp/cs/${unknown}", undefined, true],
     ["ocpp/cs/x", "ocpp/cs/${unknown}", undefined, false],
+    ["ocpp/2.1/+", "ocpp/${proto_ver}/${cid}", undefined, true],
+    ["ocpp/cs/+", "ocpp/${proto_ver}/${cid}", undefined, false],
   ])("%s vs %s (Action %s): %s", (filter, template, action, expected) => {
     expect(filterCanMatchTemplate(filter, template, action)).toBe(expected);
   });
