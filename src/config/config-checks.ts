@@ -131,6 +131,13 @@ function sizeProblems(config: GatewayConfig): string[] {
 }
 
 /** Every problem of a configuration that passed its schema, as "field.path: reason". */
+/** The certificate and its verification result cannot travel in one header (HTTP field names are case-insensitive). */
+function certificateProblems(config: GatewayConfig): string[] {
+  const { header, verify_header } = config.client_certificate;
+  if (header.toLowerCase() !== verify_header.toLowerCase()) return [];
+  return ["client_certificate.verify_header: must differ from client_certificate.header"];
+}
+
 export function configProblems(config: GatewayConfig): string[] {
-  return [...topicProblems(config), ...pathProblems(config), ...durationProblems(config), ...sizeProblems(config)];
+  return [...topicProblems(config), ...pathProblems(config), ...durationProblems(config), ...sizeProblems(config), ...certificateProblems(config)];
 }

@@ -54,6 +54,18 @@ export interface GatewayConfig {
   max_frame_size: number;
   max_frames_per_second: number;
   supported_protocols: SupportedProtocol[];
+  client_certificate: ClientCertificateConfig;
+}
+
+/** Charge points' TLS client certificates (OCPP security profile 3; README "Client certificates"). */
+export interface ClientCertificateConfig {
+  mode: "off" | "optional" | "required";
+  source: "cloudflare" | "header";
+  header: string;
+  verify_header: string;
+  identity_attribute: "CN" | "UID" | "serialNumber" | "OU";
+  organization?: string;
+  password_too: boolean;
 }
 
 /** The subprotocol tokens the gateway speaks (src/ocpp/protocol.ts has a descriptor for each). */
@@ -89,6 +101,14 @@ export const DEFAULT_CONFIG: GatewayConfig = {
   max_frame_size: 65536,
   max_frames_per_second: 20,
   supported_protocols: ["ocpp2.1", "ocpp2.0.1", "ocpp1.6"],
+  client_certificate: {
+    mode: "off",
+    source: "cloudflare",
+    header: "Client-Cert",
+    verify_header: "Client-Cert-Verify",
+    identity_attribute: "CN",
+    password_too: false,
+  },
 };
 
 /** Fields shown by the API that are not configuration and are ignored when written back. */

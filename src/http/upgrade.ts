@@ -1,20 +1,22 @@
 /**
  * Charge point upgrade requests (`GET <path>/<cid>`, reference §3). Everything is checked here, in the Worker,
  * before the charge point's object is touched: gateway enabled, charge point id, WebSocket upgrade, subprotocol,
- * credentials (with the login throttle's guard objects). Only then is the request handed to the ChargePoint object
+ * client certificate, credentials (with the login throttle's guard objects). Only then is the request handed to the ChargePoint object
  * for that id, which accepts it with the Hibernation API.
  */
 import type { Context } from "hono";
 import { loginSubject, mayConnectAs } from "../auth/binding";
+import { checkCertificate, fromCloudflare, fromProxyHeaders, PROXY_SECRET_HEADER, type CertificateIdentity, type CertificateSource } from "../auth/client-certificate";
 import { parseBasic, sha256Hex } from "../auth/credentials";
 import { isolateHashBudget } from "../auth/hash-budget";
 import { hashCost } from "../auth/passwords";
 import { sourceOf, type Source } from "../auth/source";
-import type { GatewayConfig } from "../config/gateway-config";
+import type { ClientCertificateConfig, GatewayConfig } from "../config/gateway-config";
 import { AuthStore, configuredAlgorithm } from "../objects/auth-store";
 import { chargePointIdProblem } from "../ocpp/identity";
 import { IMPLICIT_PROTOCOL, protocolBySubprotocol, type OcppProtocol } from "../ocpp/protocol";
 import { CONNECT_HEADER, encodeConnectRequest } from "../objects/connect-request";
+import { log } from "../log";
 import { ApiError } from "./errors";
 import { LoginThrottle } from "./login-throttle";
 
@@ -109,6 +111,37 @@ async function authenticate(env: Env, cid: string, header: string | null, source
   return subject.username;
 }
 
+function certificateSource(request: Request, env: Env, config: ClientCertificateConfig): Promise<CertificateSource> | CertificateSource {
+  if (config.source === "cloudflare") return fromCloudflare(request.cf);
+  return fromProxyHeaders(request.headers, config, env.CLIENT_CERT_PROXY_SECRET || undefined);
+}
+
+/**
+ * OCPP security profile 3 (src/auth/client-certificate.ts): with `client_certificate.mode` other than `off`, a
+ * presented certificate must pass for charge point `cid` (401/403 with a reason otherwise), and with `required` one
+ * must be presented. Returns the identity of a certificate that passed, undefined when none was presented.
+ */
+async function checkClientCertificate(request: Request, env: Env, config: ClientCertificateConfig, cid: string, source: Source): Promise<CertificateIdentity | undefined> {
+  if (config.mode === "off") return undefined;
+  const found = await certificateSource(request, env, config);
+  if (found.kind === "unavailable") {
+    log("error", "client_certificate_source_unavailable", { cid, problem: found.problem });
+    throw new ApiError(503, "SERVICE_UNAVAILABLE", "client certificates cannot be checked: the gateway is misconfigured", { reason: "client_certificate_source_unavailable" });
+  }
+  if (found.kind === "none") {
+    if (config.mode === "optional") return undefined;
+    log("warn", "client_certificate_refused", { cid, reason: "client_certificate_required", ip: source.ip });
+    throw new ApiError(401, "UNAUTHORIZED", "a TLS client certificate is required", { reason: "client_certificate_required" });
+  }
+  const check = checkCertificate(found.certificate, cid, config, Date.now());
+  if (!check.ok) {
+    const { subjectDN: subject, serial, fingerprintSha256: fingerprint } = found.certificate;
+    log("warn", "client_certificate_refused", { cid, reason: check.reason, subject, serial, fingerprint, ip: source.ip });
+    throw new ApiError(check.status, check.status === 401 ? "UNAUTHORIZED" : "FORBIDDEN", check.message, { reason: check.reason });
+  }
+  return check.identity;
+}
+
 export function isUnderPath(pathname: string, basePath: string): boolean {
   return pathname === basePath || pathname.startsWith(`${basePath}/`);
 }
@@ -123,12 +156,16 @@ export async function handleUpgrade(c: Context<{ Bindings: Env }>, config: Gatew
   const { protocol, echo } = negotiateSubprotocol(request.headers.get("Sec-WebSocket-Protocol"), config.supported_protocols);
   checkIdForVersion(cid, protocol);
   const source = sourceOf(request.headers.get("CF-Connecting-IP"));
-  const username = await authenticate(c.env, cid, request.headers.get("Authorization"), source);
+  const certificate = await checkClientCertificate(request, c.env, config.client_certificate, cid, source);
+  // A certificate that passed stands in for the password (profile 3), unless the operator asks for both.
+  const needsPassword = certificate === undefined || config.client_certificate.password_too;
+  const username = needsPassword ? await authenticate(c.env, cid, request.headers.get("Authorization"), source) : undefined;
   const ip = source.ip;
 
   const headers = new Headers(request.headers);
-  // The object needs what was established, not the password.
+  // The object needs what was established, not the password or the proxy's secret.
   headers.delete("Authorization");
+  headers.delete(PROXY_SECRET_HEADER);
   headers.set(
     CONNECT_HEADER,
     encodeConnectRequest({
@@ -137,6 +174,7 @@ export async function handleUpgrade(c: Context<{ Bindings: Env }>, config: Gatew
       echoProtocol: echo,
       ...(username === undefined ? {} : { username }),
       ...(ip === undefined ? {} : { ip }),
+      ...(certificate === undefined ? {} : { certificate }),
       config,
     }),
   );

@@ -7,6 +7,7 @@
  * Behaviour lives in session/; this class restores state, delegates and logs.
  */
 import { DurableObject } from "cloudflare:workers";
+import type { CertificateIdentity } from "../auth/client-certificate";
 import { durationMs, resolveConfig, type GatewayConfig } from "../config/gateway-config";
 import { errorMessage, log } from "../log";
 import { gatewayErrorEnvelope } from "../mqtt/envelope";
@@ -33,6 +34,8 @@ interface StoredConnection {
   readonly connectedAt?: number;
   readonly username?: string;
   readonly ip?: string;
+  /** The client certificate it authenticated with (security profile 3). */
+  readonly certificate?: CertificateIdentity;
   /** Set once the connection's end was handled; absent while it is (or was, before a restart) open. */
   readonly closedAt?: number;
 }
@@ -124,6 +127,7 @@ export class ChargePoint extends DurableObject<Env> {
           connectedAt: now,
           ...(connect.username === undefined ? {} : { username: connect.username }),
           ...(connect.ip === undefined ? {} : { ip: connect.ip }),
+          ...(connect.certificate === undefined ? {} : { certificate: connect.certificate }),
         };
         for (const old of this.ctx.getWebSockets()) await this.endConnection(old, 1000, DisconnectReason.Replaced, false);
 
@@ -145,11 +149,11 @@ export class ChargePoint extends DurableObject<Env> {
 
         const neighbours = this.neighbours(connect.cid);
         await neighbours.attach();
-        await neighbours.register(attachment);
+        await neighbours.register(attachment, connect.certificate);
         const relay = this.session(await this.connection(), attachment);
         // A call that went out on an earlier connection can no longer be answered.
         await relay.abandonInflight();
-        await this.publishEvent(connect.cid, connectedEvent(clientInfo(attachment)));
+        await this.publishEvent(connect.cid, connectedEvent(clientInfo(attachment), connect.certificate));
         await relay.resume();
         saveState(server, attachment);
         await this.scheduleAlarm();

@@ -14,6 +14,8 @@ export interface RegisteredClient {
   readonly connected_at: number;
   /** Which connection registered; a late unregister from an older connection leaves a newer one alone. */
   readonly conn_id: string;
+  /** JSON of the CertificateIdentity the charge point authenticated with, or null. */
+  readonly client_certificate: string | null;
 }
 
 export interface ClientQuery {
@@ -50,17 +52,21 @@ export class ClientRegistry extends DurableObject<Env> {
          conn_id TEXT NOT NULL
        )`,
     );
+    // Added with client certificates; a table made before has no such column.
+    const columns = ctx.storage.sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('clients')").toArray();
+    if (!columns.some((c) => c.name === "client_certificate")) ctx.storage.sql.exec("ALTER TABLE clients ADD COLUMN client_certificate TEXT");
   }
 
   async register(client: RegisteredClient): Promise<void> {
     this.ctx.storage.sql.exec(
-      "INSERT OR REPLACE INTO clients (clientid, username, proto_ver, ip_address, connected_at, conn_id) VALUES (?, ?, ?, ?, ?, ?)",
+      "INSERT OR REPLACE INTO clients (clientid, username, proto_ver, ip_address, connected_at, conn_id, client_certificate) VALUES (?, ?, ?, ?, ?, ?, ?)",
       client.clientid,
       client.username,
       client.proto_ver,
       client.ip_address,
       client.connected_at,
       client.conn_id,
+      client.client_certificate,
     );
   }
 

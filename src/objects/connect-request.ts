@@ -2,6 +2,7 @@
  * What the Worker has established about an upgrade request (id, subprotocol, credentials, config) and hands to
  * the ChargePoint object in a header, so the object does not repeat any of it.
  */
+import type { CertificateIdentity } from "../auth/client-certificate";
 import type { GatewayConfig } from "../config/gateway-config";
 
 export const CONNECT_HEADER = "x-ocpp-gateway-connect";
@@ -13,6 +14,8 @@ export interface ConnectRequest {
   readonly echoProtocol: boolean;
   readonly username?: string;
   readonly ip?: string;
+  /** The client certificate the charge point authenticated with (security profile 3). */
+  readonly certificate?: CertificateIdentity;
   readonly config: GatewayConfig;
 }
 

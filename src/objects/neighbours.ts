@@ -2,6 +2,7 @@
  * The objects a ChargePoint object talks to: its BrokerLink shard (publishing, attach/detach) and the client
  * registry. Failures are logged here and never thrown into the charge point's handling.
  */
+import type { CertificateIdentity } from "../auth/client-certificate";
 import { errorMessage, log } from "../log";
 import type { UpstreamLink } from "../session/outbox";
 import { clientInfo, type SocketAttachment } from "./attachment";
@@ -60,7 +61,7 @@ export class Neighbours {
     }
   }
 
-  async register(a: SocketAttachment): Promise<void> {
+  async register(a: SocketAttachment, certificate?: CertificateIdentity): Promise<void> {
     const info = clientInfo(a);
     try {
       await clientRegistry(this.env).register({
@@ -70,6 +71,7 @@ export class Neighbours {
         ip_address: info.ipaddress ?? null,
         connected_at: a.connectedAt,
         conn_id: a.connId,
+        client_certificate: certificate === undefined ? null : JSON.stringify(certificate),
       });
     } catch (e) {
       log("error", "registry_register_failed", { cid: a.cid, error: errorMessage(e) });

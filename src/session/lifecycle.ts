@@ -7,6 +7,7 @@
  * `keepalive_timeout`), i.e. between N·I and (N+1)·I after the last frame. Computed in closed form, so the
  * object's alarm fires once per silence instead of once per tick, and hibernation is never interrupted for it.
  */
+import type { CertificateIdentity } from "../auth/client-certificate";
 
 export const DisconnectReason = {
   Normal: "normal",
@@ -110,9 +111,18 @@ function clientFields(info: ClientInfo) {
   };
 }
 
-/** `client.connected` (EMQX's event fields), published retained on the events topic. */
-export function connectedEvent(info: ClientInfo): string {
-  return JSON.stringify({ event: "client.connected", ...clientFields(info), keepalive: info.keepalive, connected_at: info.connectedAt });
+/**
+ * `client.connected` (EMQX's event fields), published retained on the events topic; `client_certificate` (ours) is
+ * the certificate the charge point authenticated with, or null.
+ */
+export function connectedEvent(info: ClientInfo, certificate?: CertificateIdentity): string {
+  return JSON.stringify({
+    event: "client.connected",
+    ...clientFields(info),
+    keepalive: info.keepalive,
+    connected_at: info.connectedAt,
+    client_certificate: certificate ?? null,
+  });
 }
 
 /** `client.disconnected`, for EVERY close, server-initiated ones included. */

@@ -28,6 +28,7 @@ async function describe(env: Env, client: RegisteredClient) {
     proto_name: "OCPP",
     proto_ver: client.proto_ver,
     ip_address: client.ip_address,
+    client_certificate: certificateOf(client),
     port: null,
     mountpoint: config.mountpoint,
     is_bridge: false,
@@ -50,6 +51,16 @@ async function describe(env: Env, client: RegisteredClient) {
     invalid_msg: stats.invalid,
     dropped_msg: stats.dropped,
   };
+}
+
+/** The certificate the client authenticated with (ours; security profile 3), or null. */
+function certificateOf(client: RegisteredClient): unknown {
+  if (client.client_certificate === null || client.client_certificate === undefined) return null;
+  try {
+    return JSON.parse(client.client_certificate) as unknown;
+  } catch {
+    return null;
+  }
 }
 
 function notFound(cid: string): ApiError {

@@ -67,6 +67,17 @@ export function openApiDocument(): object {
             proto_name: { const: "OCPP" },
             proto_ver: { type: "string" },
             ip_address: { type: ["string", "null"] },
+            client_certificate: {
+              description: "the TLS client certificate the charge point authenticated with (security profile 3), or null",
+              oneOf: [
+                { type: "null" },
+                {
+                  type: "object",
+                  required: ["subject", "issuer", "serial", "fingerprint_sha256"],
+                  properties: { subject: { type: "string" }, issuer: { type: "string" }, serial: { type: "string" }, fingerprint_sha256: { type: "string" } },
+                },
+              ],
+            },
             connected: { type: "boolean" },
             connected_at: { type: "string", format: "date-time" },
             keepalive: { type: "number", description: "current heartbeat interval, seconds" },
