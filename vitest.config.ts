@@ -28,6 +28,8 @@ export default defineConfig({
           MQTT_CLIENT_ID_PREFIX: `gateway-test-${process.pid}`,
           ADMIN_API_KEY: "test-key",
           ADMIN_API_SECRET: "test-secret",
+          // The TLS proxy's secret for client_certificate.source "header" (test/integration/client-certificate.test.ts).
+          CLIENT_CERT_PROXY_SECRET: "test-proxy-secret-0123456789abcdef",
         },
       },
     }),
