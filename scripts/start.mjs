@@ -10,6 +10,9 @@
 //     itself is terminated.
 // Other knobs: MQTT_PORT, MQTT_WS_PORT (embedded broker ports), GATEWAY_STATE_DIR (where local Durable Object and
 // KV state is kept; default .wrangler/state), WRANGLER_LOG (wrangler's log level, default "info").
+// TLS (scripts/tls-front.mjs): TLS_CERT_FILE and TLS_KEY_FILE (or TLS_CERT, TLS_KEY as PEM) serve wss:// and https://
+// on $PORT through a TLS front, with `wrangler dev` behind it on an internal port; TLS_CLIENT_CA_FILE (or
+// TLS_CLIENT_CA) also asks charge points for client certificates and hands them to the Worker.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -19,6 +22,7 @@ import { fileURLToPath } from "node:url";
 import { startBroker } from "./broker.mjs";
 import { freePort } from "./ports.mjs";
 import { OFFLINE, stopGroup, waitForHttp } from "./processes.mjs";
+import { startTlsFront, tlsSettings, tlsWorkerVars } from "./tls-front.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const HOST = "127.0.0.1";
@@ -32,6 +36,7 @@ const PASSED_VARS = [
   "ADMIN_API_KEY",
   "ADMIN_API_SECRET",
   "GATEWAY_CONFIG",
+  "CLIENT_CERT_PROXY_SECRET",
 ];
 
 const say = (line) => process.stdout.write(`[start] ${line}\n`);
@@ -52,6 +57,11 @@ function dotenvLine(key, value) {
 
 async function main() {
   const port = portFrom("PORT", 33033);
+  // --- TLS front (scripts/tls-front.mjs): without TLS settings, wrangler serves $PORT itself as before.
+  const tls = tlsSettings(process.env);
+  const workerPort = tls === undefined ? port : await freePort(HOST);
+  const tlsVars = tlsWorkerVars(tls, process.env.GATEWAY_CONFIG);
+  // --- end TLS front
   await import("../schemas/build.mjs");
 
   let broker;
@@ -69,7 +79,7 @@ async function main() {
 
   const secretsDir = await mkdtemp(join(tmpdir(), "ocpp-gateway-"));
   const envFile = join(secretsDir, "worker.env");
-  const values = { ...Object.fromEntries(PASSED_VARS.map((k) => [k, process.env[k]])), MQTT_URL: mqttUrl };
+  const values = { ...Object.fromEntries(PASSED_VARS.map((k) => [k, process.env[k]])), MQTT_URL: mqttUrl, ...tlsVars };
   const lines = Object.entries(values)
     .filter(([, v]) => v !== undefined && v !== "")
     .map(([k, v]) => dotenvLine(k, v));
@@ -84,7 +94,7 @@ async function main() {
     "--ip",
     HOST,
     "--port",
-    String(port),
+    String(workerPort),
     "--inspector-port",
     String(await freePort(HOST)),
     "--show-interactive-dev-session=false",
@@ -102,9 +112,11 @@ async function main() {
   });
 
   let stopping = false;
+  let front;
   const stop = async (code) => {
     if (stopping) return;
     stopping = true;
+    await front?.close();
     await stopGroup(wrangler, 5000);
     await broker?.close();
     await rm(secretsDir, { recursive: true, force: true });
@@ -131,7 +143,10 @@ async function main() {
   });
 
   try {
-    await waitForHttp(`http://${HOST}:${port}/`, wrangler, 120_000);
+    await waitForHttp(`http://${HOST}:${workerPort}/`, wrangler, 120_000);
+    // --- TLS front
+    if (tls !== undefined) front = await startTlsFront({ host: HOST, port, target: workerPort, settings: tls });
+    // --- end TLS front
   } catch (error) {
     say(error.message);
     await stop(1);
@@ -143,6 +158,16 @@ async function main() {
   else say(`  MQTT broker:     ${mqttUrl}   (MQTT_URL)`);
   say("  topics:          ocpp/cp/<cid> calls · ocpp/cp/<cid>/Reply replies and errors · ocpp/cs/<cid> commands");
   say(`  management API:  http://${HOST}:${port}/api/v5/gateways/ocpp`);
+  // --- TLS front
+  if (tls !== undefined) {
+    say(`  TLS:             wss://${HOST}:${port}/ocpp/<charge point id> and https://${HOST}:${port}/api/v5 (TLS_CERT)`);
+    say(
+      tls.clientCa === undefined
+        ? "  client certs:    not asked for (set TLS_CLIENT_CA for OCPP security profile 3)"
+        : `  client certs:    asked for and verified against TLS_CLIENT_CA; the Worker (http://${HOST}:${workerPort}) decides`,
+    );
+  }
+  // --- end TLS front
   say("Press Ctrl-C to stop.");
 }
 
