@@ -6,6 +6,7 @@
  * reads no values.
  */
 import { sha256Hex } from "../auth/credentials";
+import type { PasswordRules } from "../auth/password-rules";
 import { DEFAULT_HASH_ALGORITHM, decoyHash, hashPassword, verifyPassword, type HashAlgorithm, type PasswordHash } from "../auth/passwords";
 
 export interface Authenticator {
@@ -13,6 +14,7 @@ export interface Authenticator {
   readonly mechanism: "password_based";
   readonly enable?: boolean;
   readonly user_id_type?: "username" | "clientid";
+  readonly password_rules?: PasswordRules;
   readonly password_hash_algorithm?: HashAlgorithm;
 }
 

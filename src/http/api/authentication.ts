@@ -5,6 +5,7 @@
  * user created can log in.
  */
 import { Hono } from "hono";
+import { passwordProblem } from "../../auth/password-rules";
 import { DEFAULT_HASH_ALGORITHM } from "../../auth/passwords";
 import { validateAuthenticator, validateUserCreate, validateUserUpdate } from "../../generated/gateway-validators.gen.js";
 import { AuthStore, type Authenticator } from "../../objects/auth-store";
@@ -20,6 +21,7 @@ function view(a: Authenticator) {
     mechanism: a.mechanism,
     enable: a.enable ?? true,
     user_id_type: a.user_id_type ?? "username",
+    password_rules: a.password_rules ?? "any",
     password_hash_algorithm: a.password_hash_algorithm ?? DEFAULT_HASH_ALGORITHM,
   };
 }
@@ -28,6 +30,12 @@ async function existing(store: AuthStore): Promise<Authenticator> {
   const authenticator = await store.getAuthenticator();
   if (authenticator === null) throw new ApiError(404, "RESOURCE_NOT_FOUND", "no authenticator is configured");
   return authenticator;
+}
+
+/** A password the authenticator's rules say no charger could have: 400. */
+function checkPassword(authenticator: Authenticator, password: string): void {
+  const problem = passwordProblem(authenticator.password_rules ?? "any", password);
+  if (problem !== undefined) throw new ApiError(400, "BAD_REQUEST", `password: ${problem}`, { reason: "password_not_allowed" });
 }
 
 const userNotFound = (userId: string) => new ApiError(404, "RESOURCE_NOT_FOUND", `user '${userId}' not found`);
@@ -74,6 +82,7 @@ export const authenticationApi = new Hono<{ Bindings: Env }>()
     const body = validated<{ user_id: string; password: string; is_superuser?: boolean }>(validateUserCreate, await jsonBody(c));
     const problem = userIdProblem(body.user_id);
     if (problem !== undefined) throw new ApiError(400, "BAD_REQUEST", `user_id: ${problem.message}`, { reason: problem.reason });
+    checkPassword(authenticator, body.password);
     if ((await store.getUser(body.user_id)) !== null) throw new ApiError(409, "ALREADY_EXISTS", `user '${body.user_id}' already exists`);
     const user = await store.putUser(body.user_id, body.password, body.is_superuser ?? false, authenticator.password_hash_algorithm);
     return c.json(user, 201);
@@ -96,6 +105,7 @@ export const authenticationApi = new Hono<{ Bindings: Env }>()
     if (user === null) throw userNotFound(userId);
     const isSuperuser = body.is_superuser ?? user.is_superuser;
     if (body.password !== undefined) {
+      checkPassword(authenticator, body.password);
       return c.json(await store.putUser(userId, body.password, isSuperuser, authenticator.password_hash_algorithm));
     }
     await store.saveUser({ ...user, is_superuser: isSuperuser });
