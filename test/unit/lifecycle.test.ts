@@ -86,7 +86,11 @@ describe("close reasons and events", () => {
       ipaddress: "192.0.2.1",
       keepalive: 60,
       connected_at: T0,
+      client_certificate: null,
     });
+    // With the client certificate it authenticated with (security profile 3).
+    const certificate = { subject: "CN=CP1", issuer: "CN=CA", serial: "01", fingerprint_sha256: "ab" };
+    expect(JSON.parse(connectedEvent(info, certificate))).toMatchObject({ clientid: "CP1", client_certificate: certificate });
     expect(JSON.parse(disconnectedEvent({ ...info, username: undefined }, "kicked", T0 + 5))).toEqual({
       event: "client.disconnected",
       clientid: "CP1",
