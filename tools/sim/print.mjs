@@ -3,7 +3,7 @@
 // The arrow is seen from the program printing: → it sent the message, ← it received it.
 
 const KINDS = { 2: "CALL", 3: "RESULT", 4: "ERROR", 5: "RESULTERROR", 6: "SEND" };
-const MAX_JSON = 400;
+const MAX_JSON = 1000; // a longer payload is cut (the frame limit is 64 KiB)
 
 function json(value) {
   const text = JSON.stringify(value);
