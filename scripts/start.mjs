@@ -153,14 +153,14 @@ async function main() {
     return;
   }
   say("OCPP-J ⇄ MQTT gateway is ready");
-  say(`  charge points:   ws://${HOST}:${port}/ocpp/<charge point id>   (subprotocol ocpp2.1, ocpp2.0.1 or ocpp1.6)`);
+  say(`  charge points:   ${tls === undefined ? "ws" : "wss"}://${HOST}:${port}/ocpp/<charge point id>   (subprotocol ocpp2.1, ocpp2.0.1 or ocpp1.6)`);
   if (broker) say(`  MQTT broker:     ${broker.tcpUrl}  and  ${broker.wsUrl}   (embedded aedes)`);
   else say(`  MQTT broker:     ${mqttUrl}   (MQTT_URL)`);
   say("  topics:          ocpp/cp/<cid> calls · ocpp/cp/<cid>/Reply replies and errors · ocpp/cs/<cid> commands");
   // The Worker is the one that knows whether the API has credentials (environment, .dev.vars): it answers an
   // unauthenticated call with 503 when it has none and 401 when it has.
-  const api = `http://${HOST}:${port}/api/v5/gateways/ocpp`;
-  const apiStatus = await fetch(api, { signal: AbortSignal.timeout(5000) }).then((r) => (void r.arrayBuffer(), r.status), () => 0);
+  const api = `${tls === undefined ? "http" : "https"}://${HOST}:${port}/api/v5/gateways/ocpp`;
+  const apiStatus = await fetch(`http://${HOST}:${workerPort}/api/v5/gateways/ocpp`, { signal: AbortSignal.timeout(5000) }).then((r) => (void r.arrayBuffer(), r.status), () => 0);
   if (apiStatus === 503) say("  management API:  off; set ADMIN_API_KEY and ADMIN_API_SECRET (environment or .dev.vars) to turn it on");
   else say(`  management API:  ${api}   (HTTP Basic: ADMIN_API_KEY, ADMIN_API_SECRET)`);
   // --- TLS front
