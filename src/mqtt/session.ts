@@ -44,11 +44,26 @@ export type SessionEnd =
   | { readonly kind: "timeout"; readonly message: string }
   | { readonly kind: "closed"; readonly message: string };
 
+/** Header flags of an incoming PUBLISH that matter to its receiver (MQTT 3.1.1 §3.3.1). */
+export interface IncomingFlags {
+  /**
+   * RETAIN: set by a broker only on a retained message sent because of a new subscription, clear on a message
+   * forwarded to an existing one [MQTT-3.3.1-8], [MQTT-3.3.1-9] (some brokers also set it on retained messages
+   * queued for a persistent session).
+   */
+  readonly retain: boolean;
+  /** DUP: the broker may have sent this packet before [MQTT-3.3.1-1]. */
+  readonly dup: boolean;
+}
+
 export interface MqttSessionEvents {
   /** CONNACK accepted and every subscription granted. */
   onReady(sessionPresent: boolean): void;
-  /** An application message; it is acknowledged (QoS 1) when the returned promise settles. */
-  onMessage(topic: string, payload: Uint8Array): Promise<void>;
+  /**
+   * An application message; it is acknowledged (QoS 1) when the returned promise settles, whether it resolves or
+   * rejects (a message the owner cannot handle would otherwise come back on every reconnect).
+   */
+  onMessage(topic: string, payload: Uint8Array, flags: IncomingFlags): Promise<void>;
   /** The session cannot continue; the owner closes the transport. Called once. */
   onEnd(end: SessionEnd): void;
 }
@@ -79,6 +94,8 @@ export class MqttSession {
   private readonly inflight = new Map<number, PendingAck>();
   /** SUBSCRIBEs sent after the handshake, waiting for their SUBACK. */
   private readonly subscribing = new Map<number, PendingAck>();
+  /** UNSUBSCRIBEs waiting for their UNSUBACK. */
+  private readonly unsubscribing = new Map<number, PendingAck>();
   /** Incoming QoS 1 publishes in arrival order; PUBACKs leave in this order (MQTT 3.1.1 §4.6). */
   private readonly ackQueue: { messageId: number; done: boolean }[] = [];
   private nextId = 1;
@@ -157,15 +174,31 @@ export class MqttSession {
 
   /** Subscribes to more filters (QoS 1) on a ready session; resolves on SUBACK. */
   subscribe(filters: readonly string[]): Promise<void> {
+    return this.request(this.subscribing, "SUBACK", (messageId) => ({
+      cmd: "subscribe",
+      messageId,
+      subscriptions: filters.map((topic) => ({ topic, qos: 1 as const })),
+    }));
+  }
+
+  /**
+   * Removes filters from the broker's session (MQTT 3.1.1 §3.10); resolves on UNSUBACK. A persistent session keeps
+   * every filter ever subscribed until it is unsubscribed, across reconnects.
+   */
+  unsubscribe(filters: readonly string[]): Promise<void> {
+    return this.request(this.unsubscribing, "UNSUBACK", (messageId) => ({ cmd: "unsubscribe", messageId, unsubscriptions: [...filters] }));
+  }
+
+  private request(pending: Map<number, PendingAck>, ack: string, packet: (messageId: number) => Packet): Promise<void> {
     if (this.phase !== "ready") return Promise.reject(new PublishError("MQTT session is not ready"));
     const messageId = this.allocateId();
     return new Promise<void>((resolve, reject) => {
       const timer = this.timers.setTimeout(() => {
-        this.subscribing.delete(messageId);
-        reject(new PublishError(`no SUBACK for packet ${messageId} within ${this.options.ackTimeoutMs} ms`));
+        pending.delete(messageId);
+        reject(new PublishError(`no ${ack} for packet ${messageId} within ${this.options.ackTimeoutMs} ms`));
       }, this.options.ackTimeoutMs);
-      this.subscribing.set(messageId, { resolve, reject, timer });
-      this.send({ cmd: "subscribe", messageId, subscriptions: filters.map((topic) => ({ topic, qos: 1 as const })) });
+      pending.set(messageId, { resolve, reject, timer });
+      this.send(packet(messageId));
     });
   }
 
@@ -175,7 +208,7 @@ export class MqttSession {
     this.phase = "ended";
     this.timers.clearTimeout(this.handshakeTimer);
     this.timers.clearTimeout(this.keepaliveTimer);
-    for (const pending of [this.inflight, this.subscribing]) {
+    for (const pending of [this.inflight, this.subscribing, this.unsubscribing]) {
       for (const [, p] of pending) {
         this.timers.clearTimeout(p.timer);
         p.reject(new PublishError(`MQTT connection ended: ${end.message}`));
@@ -186,24 +219,33 @@ export class MqttSession {
   }
 
   /** Sends DISCONNECT (MQTT 3.1.1 §3.14) and ends the session. */
-  disconnect(): void {
+  disconnect(message = "disconnected by the gateway"): void {
     if (this.phase === "ended") return;
     this.send({ cmd: "disconnect" });
-    this.end({ kind: "closed", message: "disconnected by the gateway" });
+    this.end({ kind: "closed", message });
   }
 
   private allocateId(): number {
     for (let i = 0; i < 65535; i++) {
       const id = this.nextId;
       this.nextId = this.nextId === 65535 ? 1 : this.nextId + 1;
-      if (!this.inflight.has(id) && !this.subscribing.has(id) && id !== this.subscribeId) return id;
+      if (!this.inflight.has(id) && !this.subscribing.has(id) && !this.unsubscribing.has(id) && id !== this.subscribeId) return id;
     }
     throw new PublishError("no free MQTT packet identifier");
   }
 
+  /**
+   * A transport that can no longer send (a WebSocket that closed before its close event ran) ends the session
+   * rather than throwing into a timer or an event handler.
+   */
   private send(packet: Packet): void {
+    if (this.phase === "ended") return;
     this.lastSentAt = this.timers.now();
-    this.transport.send(mqttPacket.generate(packet));
+    try {
+      this.transport.send(mqttPacket.generate(packet));
+    } catch (e) {
+      this.end({ kind: "closed", message: `cannot send: ${e instanceof Error ? e.message : String(e)}` });
+    }
   }
 
   private onPacket(packet: Packet): void {
@@ -224,6 +266,13 @@ export class MqttSession {
           return this.end({ kind: "refused", returnCode: 0x80, message: "subscription refused by the broker" });
         }
         return this.becomeReady();
+      }
+      case "unsuback": {
+        const p = packet.messageId === undefined ? undefined : this.unsubscribing.get(packet.messageId);
+        if (p === undefined) return;
+        this.timers.clearTimeout(p.timer);
+        this.unsubscribing.delete(packet.messageId as number);
+        return p.resolve();
       }
       case "puback": {
         const p = packet.messageId === undefined ? undefined : this.inflight.get(packet.messageId);
@@ -284,7 +333,13 @@ export class MqttSession {
       entry.done = true;
       this.flushAcks();
     };
-    this.events.onMessage(packet.topic, payload).then(settle, settle);
+    let handled: Promise<void>;
+    try {
+      handled = this.events.onMessage(packet.topic, payload, { retain: packet.retain, dup: packet.dup });
+    } catch (e) {
+      handled = Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
+    handled.then(settle, settle);
   }
 
   private flushAcks(): void {
