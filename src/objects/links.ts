@@ -2,6 +2,11 @@
 import { shardOf } from "../mqtt/shard";
 import { brokerLinkShards } from "./config-store";
 
+/** The broker link cannot publish now (not connected, or the broker did not confirm). */
+export class LinkUnavailableError extends Error {
+  override readonly name = "LinkUnavailableError";
+}
+
 export function brokerLinkName(shard: number): string {
   return `link-${shard}`;
 }

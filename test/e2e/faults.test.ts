@@ -138,7 +138,7 @@ describe("nothing lost when the broker or the link fails", () => {
     const cp = await rawChargePoint(gateway.port, "fault-evict");
     for (let i = 0; i < 200; i++) {
       cp.ws.send(JSON.stringify([2, `e-${i}`, "Heartbeat", {}]));
-      if (i === 60) expect((await api(gateway, "POST", "/gateways/ocpp/broker/restart")).status).toBe(204);
+      if (i === 60) expect((await api(gateway, "POST", "/gateways/ocpp/broker/restart?reset=true")).status).toBe(204);
       await sleep(10);
     }
     // The link is back within seconds; a charge point object stuck on a broken stub would take minutes.

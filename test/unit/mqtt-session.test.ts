@@ -249,4 +249,17 @@ describe("MqttSession", () => {
     await expect(h.session.publish("t", "x")).rejects.toThrow(/cannot send: WebSocket is closed/);
     expect(h.events.ends).toHaveLength(1);
   });
+
+  it("a resumed session whose SUBACK does not follow CONNACK in time ends as stalled; a fresh one as a timeout", () => {
+    for (const [sessionPresent, kind] of [
+      [true, "stalled"],
+      [false, "timeout"],
+    ] as const) {
+      const h = harness();
+      h.session.start();
+      h.reply({ cmd: "connack", returnCode: 0, sessionPresent });
+      h.timers.advance(1001);
+      expect(h.events.ends).toEqual([expect.objectContaining({ kind })]);
+    }
+  });
 });
