@@ -20,8 +20,10 @@ import { downstreamFilter } from "../mqtt/topics";
 import { ConfigCache } from "./config-cache";
 import { DownstreamRouter } from "./link-downstream";
 import { openLinkSocket, type LinkSocket, type SocketEnd } from "./link-socket";
+import { SessionRecovery, STALLED_RESUMES_BEFORE_DISCARD } from "./link-recovery";
 import { LinkSubscriptions } from "./link-subscriptions";
-import { LinkUnavailableError } from "./links";
+import { ReadyWaiters } from "./link-waiters";
+import { LinkUnavailableError, type LinkStatus, type PublishResult } from "./links";
 
 /** How long a publish waits for the link to (re)connect before failing. */
 const READY_WAIT_MS = 5_000;
@@ -36,49 +38,9 @@ const AUTH_RETRY_MS = 60_000;
  */
 const CONFIG_TTL_MS = 60_000;
 
-/**
- * Resumed sessions in a row whose SUBACK did not follow CONNACK in time before the session is discarded. The broker
- * resends what the session holds before the SUBACK; a message that never arrives in time (too large for a slow
- * broker: mosquitto 2.0.11 sends over WebSocket at about 40 KB/s, and the runtime hands over whole messages only)
- * would hold the link down for good.
- */
-const STALLED_RESUMES_BEFORE_DISCARD = 3;
-
 const SHARD_KEY = "shard";
 /** Set on first use: from then on the watchdog keeps the link connected, across evictions and redeploys. */
 const KEEP_CONNECTED_KEY = "keep-connected";
-
-/** A publish's outcome as a value: `error` says why the broker did not confirm it. */
-export interface PublishResult {
-  readonly ok: boolean;
-  readonly error?: string;
-}
-
-export interface LinkStatus {
-  readonly shard: number;
-  /** `idle`: not connected and not trying (no charge point has used the link since the object started). */
-  readonly state: "idle" | "connecting" | "connected" | "waiting";
-  readonly clientId: string;
-  /** Downstream filters the broker's session holds for this link (as far as the link knows). */
-  readonly subscriptions: readonly string[];
-  /** Charge points attached since this instance started. */
-  readonly attached: number;
-  readonly connects: number;
-  readonly published: number;
-  readonly delivered: number;
-  /** Downstream messages acknowledged but not delivered (retained, too large) and reported on the error topic. */
-  readonly refused: number;
-  /** Downstream messages neither delivered nor reported (unroutable, not UTF-8, no readable UniqueId, failed). */
-  readonly dropped: number;
-  /** Broker sessions discarded because they held a message over the runtime's WebSocket limit. */
-  readonly sessionsDiscarded: number;
-  readonly lastError?: { readonly at: number; readonly message: string };
-}
-
-interface Waiter {
-  resolve(session: MqttSession): void;
-  reject(error: Error): void;
-}
 
 function filterOf(config: GatewayConfig): string {
   return downstreamFilter(config.mountpoint, config.dnstream.topic);
@@ -94,18 +56,13 @@ export class BrokerLink extends DurableObject<Env> {
   private socket: LinkSocket | undefined;
   private attempt = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
-  private readonly waiters = new Set<Waiter>();
+  private readonly waiters = new ReadyWaiters();
+  private readonly recovery = new SessionRecovery();
   private readonly subscriptions: LinkSubscriptions;
   private readonly config: ConfigCache;
   private readonly router: DownstreamRouter;
   /** The current configuration's downstream filter. */
   private filter: string | undefined;
-  /** The next connection uses a clean session, to make the broker drop a message the runtime cannot receive. */
-  private discardSession = false;
-  /** The next connection attempt starts at once (restart, or right after discarding the session). */
-  private reconnectNow = false;
-  /** Resumed sessions in a row that stalled before their SUBACK. */
-  private stalledResumes = 0;
   private lastError: { at: number; message: string } | undefined;
   private watchdogArmed = false;
   /** The broker refused our credentials: nothing will change before the slow retry, so publishes fail at once. */
@@ -217,7 +174,7 @@ export class BrokerLink extends DurableObject<Env> {
     }
     this.config.expire();
     if (this.session !== undefined) {
-      this.reconnectNow = true;
+      this.recovery.reconnectAtOnce();
       this.session.disconnect("restarted through the management API");
     } else if (this.state === "waiting") {
       this.retryAt(0);
@@ -275,23 +232,9 @@ export class BrokerLink extends DurableObject<Env> {
       return Promise.reject(new LinkUnavailableError(`broker link ${this.shard} unavailable: ${this.lastError?.message ?? "refused"}`));
     }
     this.ensureConnecting();
-    return new Promise<MqttSession>((resolve, reject) => {
-      const waiter: Waiter = {
-        resolve: (s) => {
-          clearTimeout(timer);
-          resolve(s);
-        },
-        reject: (e) => {
-          clearTimeout(timer);
-          reject(e);
-        },
-      };
-      const timer = setTimeout(() => {
-        this.waiters.delete(waiter);
-        const why = this.lastError?.message ?? "not connected yet";
-        reject(new LinkUnavailableError(`broker link ${this.shard} unavailable: ${why}`));
-      }, READY_WAIT_MS);
-      this.waiters.add(waiter);
+    return this.waiters.wait(READY_WAIT_MS, () => {
+      const why = this.lastError?.message ?? "not connected yet";
+      return new LinkUnavailableError(`broker link ${this.shard} unavailable: ${why}`);
     });
   }
 
@@ -305,7 +248,7 @@ export class BrokerLink extends DurableObject<Env> {
     const url = this.env.MQTT_URL;
     if (!url) throw new Error("MQTT_URL is not set");
     const filter = filterOf(await this.config.get(true));
-    const clean = this.discardSession;
+    const clean = this.recovery.discardNext;
     const filters = clean ? [] : [filter];
     await this.subscriptions.beforeConnect(filters, clean);
     let session: MqttSession | undefined;
@@ -337,18 +280,15 @@ export class BrokerLink extends DurableObject<Env> {
   }
 
   private onSocketEnd(session: MqttSession | undefined, end: SocketEnd): void {
-    if (end.tooBig && session !== undefined && this.session === session) this.planDiscard("link_message_too_big", end.message);
+    if (end.tooBig && session !== undefined && this.session === session) {
+      this.recovery.tooBig();
+      this.logDiscard("link_message_too_big", end.message);
+    }
     session?.end({ kind: "closed", message: end.message });
   }
 
-  /**
-   * A QoS 1 message the link never acknowledged is sent again on every resumed session [MQTT-4.4.0-1]: one it
-   * cannot receive would keep the link down for good. One clean session makes the broker drop it, with everything
-   * else queued for this client id at that moment; then the link goes back to a persistent session.
-   */
-  private planDiscard(event: string, why: string): void {
-    this.discardSession = true;
-    this.reconnectNow = true;
+  /** The next connection discards the broker session (src/objects/link-recovery.ts). */
+  private logDiscard(event: string, why: string): void {
     this.lastError = { at: Date.now(), message: why };
     log("error", event, {
       shard: this.shard,
@@ -361,8 +301,7 @@ export class BrokerLink extends DurableObject<Env> {
   private onReady(session: MqttSession, sessionPresent: boolean, clean: boolean): void {
     if (this.session !== session) return;
     if (clean) {
-      this.discardSession = false;
-      this.reconnectNow = true;
+      this.recovery.discarded();
       this.stats.sessionsDiscarded++;
       log("error", "link_session_discarded", { shard: this.shard, clientId: this.clientId() });
       session.disconnect("broker session discarded; reconnecting with a persistent session");
@@ -370,13 +309,12 @@ export class BrokerLink extends DurableObject<Env> {
     }
     this.state = "connected";
     this.attempt = 0;
-    this.stalledResumes = 0;
+    this.recovery.connected();
     this.authRefused = false;
     this.stats.connects++;
     this.lastError = undefined;
     log("info", "link_connected", { shard: this.shard, clientId: this.clientId(), filter: this.filter, sessionPresent });
-    for (const w of this.waiters) w.resolve(session);
-    this.waiters.clear();
+    this.waiters.resolveAll(session);
     if (this.filter !== undefined) void this.subscriptions.sync(session, this.filter);
   }
 
@@ -385,21 +323,18 @@ export class BrokerLink extends DurableObject<Env> {
     this.session = undefined;
     this.socket?.close();
     this.socket = undefined;
-    if (end.kind === "stalled" && ++this.stalledResumes >= STALLED_RESUMES_BEFORE_DISCARD) {
-      this.stalledResumes = 0;
-      this.planDiscard("link_session_stalled", `${STALLED_RESUMES_BEFORE_DISCARD} resumed sessions in a row stalled before their SUBACK (${end.message})`);
+    if (end.kind === "stalled" && this.recovery.stalled()) {
+      this.logDiscard("link_session_stalled", `${STALLED_RESUMES_BEFORE_DISCARD} resumed sessions in a row stalled before their SUBACK (${end.message})`);
     }
     const authProblem = end.kind === "refused" && (end.returnCode === 4 || end.returnCode === 5);
     this.authRefused = authProblem;
-    const now = this.reconnectNow;
-    this.reconnectNow = false;
+    const now = this.recovery.takeReconnectNow();
     if (!now) this.lastError = { at: Date.now(), message: end.message };
     const delay = authProblem ? AUTH_RETRY_MS : now ? 0 : backoffDelay(this.attempt++);
     log(authProblem ? "error" : now ? "info" : "warn", "link_down", { shard: this.shard, reason: end.message, retryInMs: delay });
     if (authProblem) {
       const error = new LinkUnavailableError(`broker link ${this.shard} unavailable: ${end.message}`);
-      for (const w of this.waiters) w.reject(error);
-      this.waiters.clear();
+      this.waiters.rejectAll(error);
     }
     this.retryAt(delay);
   }

@@ -60,9 +60,9 @@ async function linkUntil(what: string, ok: (l: LinkView) => boolean, timeoutMs =
 /** A charge point that accepts every ClearCache and Reset it is sent. */
 async function chargePoint(cid: string): Promise<RecordingClient> {
   const cp = await connectChargePoint(`ws://127.0.0.1:${gateway.port}/ocpp`, cid);
-  cp.client.handle("ClearCache", () => ({ status: "Accepted" }));
-  cp.client.handle("Reset", () => ({ status: "Accepted" }));
-  cp.client.handle("RemoteStartTransaction", () => ({ status: "Accepted" }));
+  cp.client.handle("ClearCache", async () => ({ status: "Accepted" }));
+  cp.client.handle("Reset", async () => ({ status: "Accepted" }));
+  cp.client.handle("RemoteStartTransaction", async () => ({ status: "Accepted" }));
   clients.push(cp);
   return cp;
 }
