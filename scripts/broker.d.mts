@@ -5,11 +5,13 @@ export interface StartedBroker {
   readonly wsUrl: string;
   close(): Promise<void>;
 }
+export const DEFAULT_MAX_PAYLOAD_BYTES: number;
 export function startBroker(options?: {
   host?: string;
   tcpPort?: number;
   wsPort?: number;
   username?: string;
   password?: string;
+  maxPayloadBytes?: number;
   log?: (line: string) => void;
 }): Promise<StartedBroker>;

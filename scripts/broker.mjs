@@ -43,9 +43,18 @@ function closingStream(socket) {
 }
 
 /**
+ * Largest PUBLISH payload the broker takes by default. The gateway's frames are at most 1 MiB (`max_frame_size`);
+ * anything much larger is a mistake or an attack, and one over 32 MiB could never reach the gateway (the Workers
+ * runtime's WebSocket message limit).
+ */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 2 * 1024 * 1024;
+
+/**
  * Starts the broker. Ports 0 pick free ports. Returns the bound ports, URLs and close().
+ * A publish with a payload over `maxPayloadBytes` is refused: MQTT 3.1.1 has no negative PUBACK, so the publisher
+ * is disconnected and the message goes nowhere (what mosquitto's `max_packet_size` does too).
  * @param {{ host?: string, tcpPort?: number, wsPort?: number, username?: string, password?: string,
- *           log?: (line: string) => void }} options
+ *           maxPayloadBytes?: number, log?: (line: string) => void }} options
  */
 export async function startBroker(options = {}) {
   const host = options.host ?? "127.0.0.1";
@@ -59,6 +68,13 @@ export async function startBroker(options = {}) {
       return done(error, false);
     };
   }
+  const maxPayload = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
+  aedes.authorizePublish = (client, packet, done) => {
+    const size = packet.payload?.length ?? 0;
+    if (size <= maxPayload) return done(null);
+    options.log?.(`mqtt client ${client?.id} refused: a ${size}-byte payload on ${packet.topic} exceeds ${maxPayload} bytes`);
+    return done(new Error(`payload of ${size} bytes exceeds the broker's limit of ${maxPayload} bytes`));
+  };
   aedes.on("clientError", (client, error) => options.log?.(`mqtt client ${client?.id} error: ${error.message}`));
 
   // MQTT packets are small and latency-bound: without TCP_NODELAY, Nagle's algorithm and delayed ACKs hold each

@@ -7,63 +7,18 @@
 import { Buffer } from "node:buffer";
 import mqttPacket from "mqtt-packet";
 import type { IConnackPacket, IPublishPacket, Packet } from "mqtt-packet";
+import {
+  CONNACK_REASONS,
+  PublishError,
+  realTimers,
+  type MqttSessionEvents,
+  type MqttSessionOptions,
+  type MqttTransport,
+  type SessionEnd,
+  type Timers,
+} from "./session-types";
 
-export interface MqttTransport {
-  send(bytes: Uint8Array): void;
-}
-
-export interface Timers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-  now(): number;
-}
-
-export const realTimers: Timers = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
-  now: () => Date.now(),
-};
-
-export interface MqttSessionOptions {
-  readonly clientId: string;
-  readonly username?: string;
-  readonly password?: string;
-  /** MQTT 3.1.1 §3.1.2.10; 0 turns keepalive off. */
-  readonly keepaliveSeconds: number;
-  readonly cleanSession: boolean;
-  /** Filters subscribed with QoS 1 once connected. */
-  readonly subscriptions: readonly string[];
-  /** How long CONNACK, SUBACK, PUBACK and PINGRESP may take. */
-  readonly ackTimeoutMs: number;
-}
-
-/** Why a session ended; `refused` carries the CONNACK return code (MQTT 3.1.1 §3.2.2.3). */
-export type SessionEnd =
-  | { readonly kind: "refused"; readonly returnCode: number; readonly message: string }
-  | { readonly kind: "protocol"; readonly message: string }
-  | { readonly kind: "timeout"; readonly message: string }
-  | { readonly kind: "closed"; readonly message: string };
-
-export interface MqttSessionEvents {
-  /** CONNACK accepted and every subscription granted. */
-  onReady(sessionPresent: boolean): void;
-  /** An application message; it is acknowledged (QoS 1) when the returned promise settles. */
-  onMessage(topic: string, payload: Uint8Array): Promise<void>;
-  /** The session cannot continue; the owner closes the transport. Called once. */
-  onEnd(end: SessionEnd): void;
-}
-
-export class PublishError extends Error {
-  override readonly name = "PublishError";
-}
-
-const CONNACK_REASONS: Readonly<Record<number, string>> = {
-  1: "unacceptable protocol version",
-  2: "client identifier rejected",
-  3: "server unavailable",
-  4: "bad user name or password",
-  5: "not authorized",
-};
+export * from "./session-types";
 
 type Phase = "connecting" | "subscribing" | "ready" | "ended";
 
@@ -79,6 +34,8 @@ export class MqttSession {
   private readonly inflight = new Map<number, PendingAck>();
   /** SUBSCRIBEs sent after the handshake, waiting for their SUBACK. */
   private readonly subscribing = new Map<number, PendingAck>();
+  /** UNSUBSCRIBEs waiting for their UNSUBACK. */
+  private readonly unsubscribing = new Map<number, PendingAck>();
   /** Incoming QoS 1 publishes in arrival order; PUBACKs leave in this order (MQTT 3.1.1 §4.6). */
   private readonly ackQueue: { messageId: number; done: boolean }[] = [];
   private nextId = 1;
@@ -120,10 +77,13 @@ export class MqttSession {
       // class mismatches between node:buffer and the `buffer` polyfill some bundlers substitute.
       ...(this.options.password === undefined ? {} : { password: this.options.password as unknown as Buffer }),
     });
-    this.handshakeTimer = this.timers.setTimeout(
-      () => this.end({ kind: "timeout", message: "no CONNACK/SUBACK in time" }),
-      this.options.ackTimeoutMs,
-    );
+    this.handshakeTimer = this.timers.setTimeout(() => {
+      if (this.phase === "subscribing" && this.sessionPresent) {
+        // The broker is there (CONNACK came) but the SUBACK is stuck behind what it resends from the session first.
+        return this.end({ kind: "stalled", message: "resumed session: no SUBACK in time after CONNACK" });
+      }
+      this.end({ kind: "timeout", message: "no CONNACK/SUBACK in time" });
+    }, this.options.ackTimeoutMs);
   }
 
   /** Bytes received from the transport (a WebSocket message may hold part of a packet or several). */
@@ -157,15 +117,31 @@ export class MqttSession {
 
   /** Subscribes to more filters (QoS 1) on a ready session; resolves on SUBACK. */
   subscribe(filters: readonly string[]): Promise<void> {
+    return this.request(this.subscribing, "SUBACK", (messageId) => ({
+      cmd: "subscribe",
+      messageId,
+      subscriptions: filters.map((topic) => ({ topic, qos: 1 as const })),
+    }));
+  }
+
+  /**
+   * Removes filters from the broker's session (MQTT 3.1.1 §3.10); resolves on UNSUBACK. A persistent session keeps
+   * every filter ever subscribed until it is unsubscribed, across reconnects.
+   */
+  unsubscribe(filters: readonly string[]): Promise<void> {
+    return this.request(this.unsubscribing, "UNSUBACK", (messageId) => ({ cmd: "unsubscribe", messageId, unsubscriptions: [...filters] }));
+  }
+
+  private request(pending: Map<number, PendingAck>, ack: string, packet: (messageId: number) => Packet): Promise<void> {
     if (this.phase !== "ready") return Promise.reject(new PublishError("MQTT session is not ready"));
     const messageId = this.allocateId();
     return new Promise<void>((resolve, reject) => {
       const timer = this.timers.setTimeout(() => {
-        this.subscribing.delete(messageId);
-        reject(new PublishError(`no SUBACK for packet ${messageId} within ${this.options.ackTimeoutMs} ms`));
+        pending.delete(messageId);
+        reject(new PublishError(`no ${ack} for packet ${messageId} within ${this.options.ackTimeoutMs} ms`));
       }, this.options.ackTimeoutMs);
-      this.subscribing.set(messageId, { resolve, reject, timer });
-      this.send({ cmd: "subscribe", messageId, subscriptions: filters.map((topic) => ({ topic, qos: 1 as const })) });
+      pending.set(messageId, { resolve, reject, timer });
+      this.send(packet(messageId));
     });
   }
 
@@ -175,7 +151,7 @@ export class MqttSession {
     this.phase = "ended";
     this.timers.clearTimeout(this.handshakeTimer);
     this.timers.clearTimeout(this.keepaliveTimer);
-    for (const pending of [this.inflight, this.subscribing]) {
+    for (const pending of [this.inflight, this.subscribing, this.unsubscribing]) {
       for (const [, p] of pending) {
         this.timers.clearTimeout(p.timer);
         p.reject(new PublishError(`MQTT connection ended: ${end.message}`));
@@ -186,24 +162,33 @@ export class MqttSession {
   }
 
   /** Sends DISCONNECT (MQTT 3.1.1 §3.14) and ends the session. */
-  disconnect(): void {
+  disconnect(message = "disconnected by the gateway"): void {
     if (this.phase === "ended") return;
     this.send({ cmd: "disconnect" });
-    this.end({ kind: "closed", message: "disconnected by the gateway" });
+    this.end({ kind: "closed", message });
   }
 
   private allocateId(): number {
     for (let i = 0; i < 65535; i++) {
       const id = this.nextId;
       this.nextId = this.nextId === 65535 ? 1 : this.nextId + 1;
-      if (!this.inflight.has(id) && !this.subscribing.has(id) && id !== this.subscribeId) return id;
+      if (!this.inflight.has(id) && !this.subscribing.has(id) && !this.unsubscribing.has(id) && id !== this.subscribeId) return id;
     }
     throw new PublishError("no free MQTT packet identifier");
   }
 
+  /**
+   * A transport that can no longer send (a WebSocket that closed before its close event ran) ends the session
+   * rather than throwing into a timer or an event handler.
+   */
   private send(packet: Packet): void {
+    if (this.phase === "ended") return;
     this.lastSentAt = this.timers.now();
-    this.transport.send(mqttPacket.generate(packet));
+    try {
+      this.transport.send(mqttPacket.generate(packet));
+    } catch (e) {
+      this.end({ kind: "closed", message: `cannot send: ${e instanceof Error ? e.message : String(e)}` });
+    }
   }
 
   private onPacket(packet: Packet): void {
@@ -224,6 +209,13 @@ export class MqttSession {
           return this.end({ kind: "refused", returnCode: 0x80, message: "subscription refused by the broker" });
         }
         return this.becomeReady();
+      }
+      case "unsuback": {
+        const p = packet.messageId === undefined ? undefined : this.unsubscribing.get(packet.messageId);
+        if (p === undefined) return;
+        this.timers.clearTimeout(p.timer);
+        this.unsubscribing.delete(packet.messageId as number);
+        return p.resolve();
       }
       case "puback": {
         const p = packet.messageId === undefined ? undefined : this.inflight.get(packet.messageId);
@@ -284,7 +276,13 @@ export class MqttSession {
       entry.done = true;
       this.flushAcks();
     };
-    this.events.onMessage(packet.topic, payload).then(settle, settle);
+    let handled: Promise<void>;
+    try {
+      handled = this.events.onMessage(packet.topic, payload, { retain: packet.retain, dup: packet.dup });
+    } catch (e) {
+      handled = Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
+    handled.then(settle, settle);
   }
 
   private flushAcks(): void {

@@ -4,18 +4,26 @@
  *  - publishes for charge points by RPC, QoS 1, resolving once the broker sent PUBACK;
  *  - subscribes to the downstream filter (`ocpp/cs/+` by default) with a fixed client id per shard and a
  *    persistent session (clean session off), so commands published while it reconnects are delivered after;
- *  - hands each downstream message of its own shard to the charge point's object, in order per charge point;
+ *  - hands each downstream message of its own shard to the charge point's object, in order per charge point,
+ *    except retained and oversized ones, which it acknowledges and reports (src/mqtt/downstream-screen.ts);
  *  - reconnects with exponential backoff and jitter, and, once used, an alarm brings it back after an eviction
- *    or redeploy.
+ *    or redeploy; a message the runtime cannot receive (over 32 MiB) is discarded with the broker's session.
+ * Every RPC method answers with a value rather than throwing: a thrown error would be logged as uncaught here
+ * as well as reported to the caller.
  */
 import { DurableObject } from "cloudflare:workers";
+import type { GatewayConfig } from "../config/gateway-config";
 import { errorMessage, log } from "../log";
 import { backoffDelay } from "../mqtt/backoff";
 import { MqttSession, type SessionEnd } from "../mqtt/session";
-import { shardOf } from "../mqtt/shard";
-import { cidFromDownstreamTopic, downstreamFilter } from "../mqtt/topics";
-import { isChargePointId } from "../ocpp/identity";
-import { brokerLinkShards, loadGatewayConfig } from "./config-store";
+import { downstreamFilter } from "../mqtt/topics";
+import { ConfigCache } from "./config-cache";
+import { DownstreamRouter } from "./link-downstream";
+import { openLinkSocket, type LinkSocket, type SocketEnd } from "./link-socket";
+import { SessionRecovery, STALLED_RESUMES_BEFORE_DISCARD } from "./link-recovery";
+import { LinkSubscriptions } from "./link-subscriptions";
+import { ReadyWaiters } from "./link-waiters";
+import { LinkUnavailableError, type LinkStatus, type PublishResult } from "./links";
 
 /** How long a publish waits for the link to (re)connect before failing. */
 const READY_WAIT_MS = 5_000;
@@ -24,31 +32,18 @@ const KEEPALIVE_SECONDS = 30;
 const WATCHDOG_MS = 30_000;
 /** A broker that refuses our credentials is retried slowly, never in a hot loop. */
 const AUTH_RETRY_MS = 60_000;
+/**
+ * The configuration is cached, not read from KV per message; a change made through the management API reaches
+ * the links at once (reconfigure), one written elsewhere within this time (KV itself takes up to a minute).
+ */
+const CONFIG_TTL_MS = 60_000;
 
 const SHARD_KEY = "shard";
 /** Set on first use: from then on the watchdog keeps the link connected, across evictions and redeploys. */
 const KEEP_CONNECTED_KEY = "keep-connected";
 
-export class LinkUnavailableError extends Error {
-  override readonly name = "LinkUnavailableError";
-}
-
-export interface LinkStatus {
-  readonly shard: number;
-  readonly state: "idle" | "connecting" | "connected" | "waiting";
-  readonly clientId: string;
-  /** Charge points attached since this instance started. */
-  readonly attached: number;
-  readonly connects: number;
-  readonly published: number;
-  readonly delivered: number;
-  readonly dropped: number;
-  readonly lastError?: { readonly at: number; readonly message: string };
-}
-
-interface Waiter {
-  resolve(session: MqttSession): void;
-  reject(error: Error): void;
+function filterOf(config: GatewayConfig): string {
+  return downstreamFilter(config.mountpoint, config.dnstream.topic);
 }
 
 export class BrokerLink extends DurableObject<Env> {
@@ -58,21 +53,36 @@ export class BrokerLink extends DurableObject<Env> {
   private readonly attached = new Set<string>();
   private state: LinkStatus["state"] = "idle";
   private session: MqttSession | undefined;
-  private socket: WebSocket | undefined;
+  private socket: LinkSocket | undefined;
   private attempt = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
-  private readonly waiters = new Set<Waiter>();
-  private readonly perCharger = new Map<string, Promise<void>>();
-  /** Downstream templates subscribed on the current connection: the configuration's, and earlier ones. */
-  private readonly routes = new Map<string, { mountpoint: string; template: string }>();
+  private readonly waiters = new ReadyWaiters();
+  private readonly recovery = new SessionRecovery();
+  private readonly subscriptions: LinkSubscriptions;
+  private readonly config: ConfigCache;
+  private readonly router: DownstreamRouter;
+  /** The current configuration's downstream filter. */
+  private filter: string | undefined;
   private lastError: { at: number; message: string } | undefined;
   private watchdogArmed = false;
   /** The broker refused our credentials: nothing will change before the slow retry, so publishes fail at once. */
   private authRefused = false;
-  private readonly stats = { connects: 0, published: 0, delivered: 0, dropped: 0 };
+  private readonly stats = { connects: 0, published: 0, delivered: 0, refused: 0, dropped: 0, sessionsDiscarded: 0 };
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.subscriptions = new LinkSubscriptions(ctx.storage, () => this.shard);
+    this.config = new ConfigCache(env, CONFIG_TTL_MS, (config) => this.applyFilter(filterOf(config)));
+    this.router = new DownstreamRouter({
+      env,
+      stats: this.stats,
+      shard: () => this.shard,
+      config: () => this.config.get(),
+      publish: (topic, payload) => {
+        const session = this.session;
+        return session === undefined ? Promise.reject(new LinkUnavailableError("not connected")) : session.publish(topic, payload);
+      },
+    });
     void ctx.blockConcurrencyWhile(async () => {
       this.shard = (await ctx.storage.get<number>(SHARD_KEY)) ?? -1;
       this.keepConnected = (await ctx.storage.get<boolean>(KEEP_CONNECTED_KEY)) === true;
@@ -87,15 +97,15 @@ export class BrokerLink extends DurableObject<Env> {
    * Reports whether the link is up.
    */
   async attach(shard: number, cid: string): Promise<boolean> {
-    await this.adoptShard(shard);
-    this.attached.add(cid);
-    if (!this.keepConnected) {
-      this.keepConnected = true;
-      await this.ctx.storage.put(KEEP_CONNECTED_KEY, true);
-    }
-    this.armWatchdog();
-    if (this.state === "waiting") return false;
     try {
+      await this.adoptShard(shard);
+      this.attached.add(cid);
+      if (!this.keepConnected) {
+        this.keepConnected = true;
+        await this.ctx.storage.put(KEEP_CONNECTED_KEY, true);
+      }
+      this.armWatchdog();
+      if (this.state === "waiting") return false;
       await this.whenReady();
       return true;
     } catch {
@@ -104,50 +114,71 @@ export class BrokerLink extends DurableObject<Env> {
   }
 
   async detach(shard: number, cid: string): Promise<void> {
-    await this.adoptShard(shard);
     this.attached.delete(cid);
+    await this.adoptShard(shard).catch((e: unknown) => log("error", "link_detach_failed", { shard, error: errorMessage(e) }));
   }
 
   /** The watchdog alarm, set once per instance rather than checked on every attach. */
   private armWatchdog(): void {
     if (this.watchdogArmed) return;
     this.watchdogArmed = true;
-    void this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
+    this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS).catch((e: unknown) => {
+      this.watchdogArmed = false;
+      log("error", "link_watchdog_failed", { shard: this.shard, error: errorMessage(e) });
+    });
   }
 
-  /** Publishes with QoS 1 and resolves once the broker acknowledged (PUBACK). */
-  async publish(shard: number, topic: string, payload: string, retain = false): Promise<void> {
-    await this.adoptShard(shard);
-    const session = await this.whenReady();
-    await session.publish(topic, payload, retain);
-    this.stats.published++;
-  }
-
-  /**
-   * The configuration changed: subscribe to a new downstream filter at once. Filters of earlier configurations
-   * stay, for charge points that connected under them (and the broker keeps them in the persistent session).
-   */
-  async reconfigure(shard: number): Promise<void> {
-    await this.adoptShard(shard);
-    const config = await loadGatewayConfig(this.env);
-    const filter = downstreamFilter(config.mountpoint, config.dnstream.topic);
-    if (this.routes.has(filter)) return;
-    this.routes.set(filter, { mountpoint: config.mountpoint, template: config.dnstream.topic });
-    if (this.state === "connected" && this.session !== undefined) {
-      await this.session.subscribe([filter]);
-      log("info", "link_subscribed", { shard: this.shard, filter });
+  /** Publishes with QoS 1; `ok` once the broker acknowledged (PUBACK). */
+  async publish(shard: number, topic: string, payload: string, retain = false): Promise<PublishResult> {
+    try {
+      await this.adoptShard(shard);
+      const session = await this.whenReady();
+      await session.publish(topic, payload, retain);
+      this.stats.published++;
+      return { ok: true };
+    } catch (e) {
+      return { ok: false, error: errorMessage(e) };
     }
   }
 
   /**
-   * Drops the connection and the object's memory, as an eviction or a redeploy would, and comes back with a new
-   * connection (for an operator after changing broker credentials; also how the fault tests evict the link).
+   * The configuration changed: make the new downstream filter the only one, on the live session now (subscribe
+   * the new one, then unsubscribe the old one) or at the next connection. Charge points that connected under the
+   * old configuration still get their commands: delivery does not depend on the topic they came from.
+   * False when the change could not be applied now (logged; the next connection retries).
    */
-  async restart(shard: number): Promise<void> {
+  async reconfigure(shard: number): Promise<boolean> {
+    try {
+      await this.adoptShard(shard);
+      await this.config.get(true);
+      const session = this.session;
+      if (this.state !== "connected" || session === undefined || this.filter === undefined) return true;
+      return await this.subscriptions.sync(session, this.filter);
+    } catch (e) {
+      log("warn", "link_reconfigure_failed", { shard, error: errorMessage(e) });
+      return false;
+    }
+  }
+
+  /**
+   * Drops the connection and comes back with a new one at once (for an operator, e.g. after changing the broker
+   * credentials). `reset` also resets the object itself, as an eviction or a redeploy would (the fault tests use
+   * it; the runtime logs the reset as an error).
+   */
+  async restart(shard: number, reset = false): Promise<void> {
     await this.adoptShard(shard);
-    log("warn", "link_restart", { shard });
-    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + 1_000);
-    this.ctx.abort("restarted through the management API");
+    log("warn", "link_restart", { shard, reset });
+    if (reset) {
+      if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + 1_000);
+      this.ctx.abort("restarted through the management API");
+    }
+    this.config.expire();
+    if (this.session !== undefined) {
+      this.recovery.reconnectAtOnce();
+      this.session.disconnect("restarted through the management API");
+    } else if (this.state === "waiting") {
+      this.retryAt(0);
+    }
   }
 
   /** Whether the link is connected now (does not wait or connect). */
@@ -160,6 +191,7 @@ export class BrokerLink extends DurableObject<Env> {
       shard: this.shard,
       state: this.state,
       clientId: this.clientId(),
+      subscriptions: await this.subscriptions.known(),
       attached: this.attached.size,
       ...this.stats,
       ...(this.lastError === undefined ? {} : { lastError: this.lastError }),
@@ -184,153 +216,136 @@ export class BrokerLink extends DurableObject<Env> {
     return `${this.env.MQTT_CLIENT_ID_PREFIX || "ocpp-gateway"}-${this.shard}`;
   }
 
+  /** A changed downstream filter is applied to the live session at once. */
+  private applyFilter(filter: string): void {
+    const before = this.filter;
+    this.filter = filter;
+    const session = this.session;
+    if (before !== undefined && before !== filter && this.state === "connected" && session !== undefined) {
+      void this.subscriptions.sync(session, filter);
+    }
+  }
+
   private whenReady(): Promise<MqttSession> {
     if (this.state === "connected" && this.session?.isReady) return Promise.resolve(this.session);
     if (this.state === "waiting" && this.authRefused) {
       return Promise.reject(new LinkUnavailableError(`broker link ${this.shard} unavailable: ${this.lastError?.message ?? "refused"}`));
     }
     this.ensureConnecting();
-    return new Promise<MqttSession>((resolve, reject) => {
-      const waiter: Waiter = {
-        resolve: (s) => {
-          clearTimeout(timer);
-          resolve(s);
-        },
-        reject: (e) => {
-          clearTimeout(timer);
-          reject(e);
-        },
-      };
-      const timer = setTimeout(() => {
-        this.waiters.delete(waiter);
-        const why = this.lastError?.message ?? "not connected yet";
-        reject(new LinkUnavailableError(`broker link ${this.shard} unavailable: ${why}`));
-      }, READY_WAIT_MS);
-      this.waiters.add(waiter);
+    return this.waiters.wait(READY_WAIT_MS, () => {
+      const why = this.lastError?.message ?? "not connected yet";
+      return new LinkUnavailableError(`broker link ${this.shard} unavailable: ${why}`);
     });
   }
 
   private ensureConnecting(): void {
     if (this.state !== "idle") return;
+    this.state = "connecting";
     this.openConnection().catch((e: unknown) => this.onSessionEnd(undefined, { kind: "closed", message: errorMessage(e) }));
   }
 
   private async openConnection(): Promise<void> {
-    this.state = "connecting";
     const url = this.env.MQTT_URL;
     if (!url) throw new Error("MQTT_URL is not set");
-    const config = await loadGatewayConfig(this.env);
-    const filter = downstreamFilter(config.mountpoint, config.dnstream.topic);
-    this.routes.set(filter, { mountpoint: config.mountpoint, template: config.dnstream.topic });
-    const socket = new WebSocket(url, "mqtt");
-    socket.binaryType = "arraybuffer";
-    const session: MqttSession = new MqttSession(
+    const filter = filterOf(await this.config.get(true));
+    const clean = this.recovery.discardNext;
+    const filters = clean ? [] : [filter];
+    await this.subscriptions.beforeConnect(filters, clean);
+    let session: MqttSession | undefined;
+    const socket = openLinkSocket(url, this.shard, {
+      open: () => session?.start(),
+      bytes: (data) => session?.receive(data),
+      text: () => session?.end({ kind: "protocol", message: "broker sent a non-binary WebSocket frame" }),
+      end: (end) => this.onSocketEnd(session, end),
+    });
+    session = new MqttSession(
       { send: (bytes) => socket.send(bytes) },
       {
         clientId: this.clientId(),
         ...(this.env.MQTT_USERNAME ? { username: this.env.MQTT_USERNAME } : {}),
         ...(this.env.MQTT_PASSWORD ? { password: this.env.MQTT_PASSWORD } : {}),
         keepaliveSeconds: KEEPALIVE_SECONDS,
-        cleanSession: false,
-        subscriptions: [...this.routes.keys()],
+        cleanSession: clean,
+        subscriptions: filters,
         ackTimeoutMs: ACK_TIMEOUT_MS,
       },
       {
-        onReady: (sessionPresent) => this.onReady(session, sessionPresent, filter),
-        onMessage: (topic, payload) => this.route(topic, payload),
+        onReady: (sessionPresent) => this.onReady(session as MqttSession, sessionPresent, clean),
+        onMessage: (topic, payload, flags) => this.router.route(topic, payload, flags),
         onEnd: (end) => this.onSessionEnd(session, end),
       },
     );
     this.session = session;
     this.socket = socket;
-    socket.addEventListener("open", () => session.start());
-    socket.addEventListener("message", (event) => {
-      const data = event.data;
-      if (data instanceof ArrayBuffer) session.receive(new Uint8Array(data));
-      else session.end({ kind: "protocol", message: "broker sent a non-binary WebSocket frame" });
-    });
-    socket.addEventListener("close", (event) => {
-      session.end({ kind: "closed", message: `WebSocket closed (${event.code}${event.reason ? ` ${event.reason}` : ""})` });
-    });
-    socket.addEventListener("error", () => session.end({ kind: "closed", message: "WebSocket error" }));
   }
 
-  private onReady(session: MqttSession, sessionPresent: boolean, filter: string): void {
+  private onSocketEnd(session: MqttSession | undefined, end: SocketEnd): void {
+    if (end.tooBig && session !== undefined && this.session === session) {
+      this.recovery.tooBig();
+      this.logDiscard("link_message_too_big", end.message);
+    }
+    session?.end({ kind: "closed", message: end.message });
+  }
+
+  /** The next connection discards the broker session (src/objects/link-recovery.ts). */
+  private logDiscard(event: string, why: string): void {
+    this.lastError = { at: Date.now(), message: why };
+    log("error", event, {
+      shard: this.shard,
+      clientId: this.clientId(),
+      error: why,
+      action: "reconnecting once with a clean session: the broker discards the messages queued for this link",
+    });
+  }
+
+  private onReady(session: MqttSession, sessionPresent: boolean, clean: boolean): void {
     if (this.session !== session) return;
+    if (clean) {
+      this.recovery.discarded();
+      this.stats.sessionsDiscarded++;
+      log("error", "link_session_discarded", { shard: this.shard, clientId: this.clientId() });
+      session.disconnect("broker session discarded; reconnecting with a persistent session");
+      return;
+    }
     this.state = "connected";
     this.attempt = 0;
+    this.recovery.connected();
     this.authRefused = false;
     this.stats.connects++;
     this.lastError = undefined;
-    log("info", "link_connected", { shard: this.shard, clientId: this.clientId(), filter, sessionPresent });
-    for (const w of this.waiters) w.resolve(session);
-    this.waiters.clear();
+    log("info", "link_connected", { shard: this.shard, clientId: this.clientId(), filter: this.filter, sessionPresent });
+    this.waiters.resolveAll(session);
+    if (this.filter !== undefined) void this.subscriptions.sync(session, this.filter);
   }
 
   private onSessionEnd(session: MqttSession | undefined, end: SessionEnd): void {
     if (session !== undefined && this.session !== session) return;
     this.session = undefined;
-    try {
-      this.socket?.close(1000, "MQTT session ended");
-    } catch {
-      // already closed
-    }
+    this.socket?.close();
     this.socket = undefined;
-    this.lastError = { at: Date.now(), message: end.message };
+    if (end.kind === "stalled" && this.recovery.stalled()) {
+      this.logDiscard("link_session_stalled", `${STALLED_RESUMES_BEFORE_DISCARD} resumed sessions in a row stalled before their SUBACK (${end.message})`);
+    }
     const authProblem = end.kind === "refused" && (end.returnCode === 4 || end.returnCode === 5);
     this.authRefused = authProblem;
-    const delay = authProblem ? AUTH_RETRY_MS : backoffDelay(this.attempt++);
-    log(authProblem ? "error" : "warn", "link_down", { shard: this.shard, reason: end.message, retryInMs: delay });
-    this.state = "waiting";
+    const now = this.recovery.takeReconnectNow();
+    if (!now) this.lastError = { at: Date.now(), message: end.message };
+    const delay = authProblem ? AUTH_RETRY_MS : now ? 0 : backoffDelay(this.attempt++);
+    log(authProblem ? "error" : now ? "info" : "warn", "link_down", { shard: this.shard, reason: end.message, retryInMs: delay });
     if (authProblem) {
       const error = new LinkUnavailableError(`broker link ${this.shard} unavailable: ${end.message}`);
-      for (const w of this.waiters) w.reject(error);
-      this.waiters.clear();
+      this.waiters.rejectAll(error);
     }
+    this.retryAt(delay);
+  }
+
+  private retryAt(delay: number): void {
+    this.state = "waiting";
     if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
       this.state = "idle";
       this.ensureConnecting();
     }, delay);
-  }
-
-  /** A downstream message: find its charge point and hand it over, in order per charge point. */
-  private route(topic: string, payload: Uint8Array): Promise<void> {
-    let cid: string | undefined;
-    for (const { mountpoint, template } of this.routes.values()) {
-      cid = cidFromDownstreamTopic(mountpoint, template, topic);
-      if (cid !== undefined) break;
-    }
-    if (cid === undefined || !isChargePointId(cid)) {
-      this.stats.dropped++;
-      log("warn", "downstream_unroutable", { shard: this.shard, topic });
-      return Promise.resolve();
-    }
-    if (shardOf(cid, brokerLinkShards(this.env)) !== this.shard) return Promise.resolve();
-    let text: string;
-    try {
-      text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(payload);
-    } catch {
-      this.stats.dropped++;
-      log("warn", "downstream_not_utf8", { shard: this.shard, cid });
-      return Promise.resolve();
-    }
-    const previous = this.perCharger.get(cid) ?? Promise.resolve();
-    const next = previous.then(() => this.deliver(cid, text));
-    this.perCharger.set(cid, next);
-    void next.finally(() => {
-      if (this.perCharger.get(cid) === next) this.perCharger.delete(cid);
-    });
-    return next;
-  }
-
-  private async deliver(cid: string, text: string): Promise<void> {
-    try {
-      await this.env.CHARGE_POINT.get(this.env.CHARGE_POINT.idFromName(cid)).deliver(cid, text);
-      this.stats.delivered++;
-    } catch (e) {
-      this.stats.dropped++;
-      log("error", "downstream_delivery_failed", { shard: this.shard, cid, error: errorMessage(e) });
-    }
   }
 }

@@ -7,7 +7,7 @@ import { errorMessage, log } from "../log";
 import type { UpstreamLink } from "../session/outbox";
 import { clientInfo, type SocketAttachment } from "./attachment";
 import { clientRegistry } from "./client-registry";
-import { brokerLinkFor, type ShardLink } from "./links";
+import { brokerLinkFor, LinkUnavailableError, type ShardLink } from "./links";
 
 export class Neighbours {
   private linkStub: ShardLink | undefined;
@@ -38,7 +38,10 @@ export class Neighbours {
   /** The broker link as the outbox sees it. */
   upstream(): UpstreamLink {
     return {
-      publish: (topic, payload, retain) => this.viaLink(({ shard, stub }) => stub.publish(shard, topic, payload, retain)),
+      publish: async (topic, payload, retain) => {
+        const result = await this.viaLink(({ shard, stub }) => stub.publish(shard, topic, payload, retain));
+        if (!result.ok) throw new LinkUnavailableError(result.error ?? "not confirmed by the broker");
+      },
       isReady: () => this.viaLink(({ stub }) => stub.isReady()).catch(() => false),
     };
   }

@@ -328,8 +328,9 @@ describe("charge point authentication at the upgrade", () => {
 });
 
 describe("broker links", () => {
-  // POST /broker/restart aborts the link objects, which this test pool cannot shut down after; the end-to-end
-  // fault tests (test/e2e/faults.test.ts) exercise it against wrangler dev.
+  // POST /broker/restart?reset=true aborts the link objects, which this test pool cannot shut down after; the
+  // end-to-end fault tests (test/e2e/faults.test.ts) exercise it against wrangler dev. The plain restart is tested
+  // in test/integration/broker-link.test.ts.
   it("shows each link's state", async () => {
     (await ChargePointSocket.open("api-link")).close();
     const status = (await (await api("/broker")).json()) as { url: string; links: { shard: number; state: string }[] };

@@ -2,7 +2,7 @@ import { Buffer } from "node:buffer";
 import mqttPacket from "mqtt-packet";
 import type { Packet } from "mqtt-packet";
 import { describe, expect, it } from "vitest";
-import { MqttSession, type MqttSessionOptions, type SessionEnd, type Timers } from "../../src/mqtt/session";
+import { MqttSession, type IncomingFlags, type MqttSessionOptions, type SessionEnd, type Timers } from "../../src/mqtt/session";
 
 class ManualTimers implements Timers {
   private time = 0;
@@ -38,10 +38,16 @@ function harness(options: Partial<MqttSessionOptions> = {}) {
   const sent: Packet[] = [];
   const parser = mqttPacket.parser({ protocolVersion: 4 });
   parser.on("packet", (p: Packet) => sent.push(p));
-  const events = { ready: [] as boolean[], ends: [] as SessionEnd[], messages: [] as { topic: string; text: string }[] };
+  const events = { ready: [] as boolean[], ends: [] as SessionEnd[], messages: [] as { topic: string; text: string; flags?: IncomingFlags }[] };
   let onMessage: (topic: string, text: string) => Promise<void> = async () => undefined;
+  const wire = { broken: false };
   const session = new MqttSession(
-    { send: (bytes) => parser.parse(Buffer.from(bytes)) },
+    {
+      send: (bytes) => {
+        if (wire.broken) throw new TypeError("WebSocket is closed");
+        parser.parse(Buffer.from(bytes));
+      },
+    },
     {
       clientId: "gw-0",
       keepaliveSeconds: 30,
@@ -53,9 +59,9 @@ function harness(options: Partial<MqttSessionOptions> = {}) {
     {
       onReady: (present) => events.ready.push(present),
       onEnd: (end) => events.ends.push(end),
-      onMessage: (topic, payload) => {
+      onMessage: (topic, payload, flags) => {
         const text = Buffer.from(payload).toString();
-        events.messages.push({ topic, text });
+        events.messages.push({ topic, text, flags });
         return onMessage(topic, text);
       },
     },
@@ -68,7 +74,7 @@ function harness(options: Partial<MqttSessionOptions> = {}) {
     const sub = sent.find((p) => p.cmd === "subscribe");
     reply({ cmd: "suback", messageId: sub?.messageId as number, granted: [1] });
   };
-  return { session, sent, events, timers, reply, handshake, setOnMessage: (f: typeof onMessage) => (onMessage = f) };
+  return { session, sent, events, timers, reply, handshake, wire, setOnMessage: (f: typeof onMessage) => (onMessage = f) };
 }
 
 describe("MqttSession", () => {
@@ -176,5 +182,84 @@ describe("MqttSession", () => {
     h.session.start();
     h.session.receive(new Uint8Array([0xf0, 0x00]));
     expect(h.events.ends[0]?.kind).toBe("protocol");
+  });
+
+  it("hands the RETAIN and DUP flags of an incoming message to its receiver", () => {
+    const h = harness();
+    h.handshake();
+    h.reply({ cmd: "publish", topic: "ocpp/cs/A", payload: Buffer.from("live"), qos: 1, messageId: 1, retain: false, dup: false });
+    h.reply({ cmd: "publish", topic: "ocpp/cs/A", payload: Buffer.from("stored"), qos: 1, messageId: 2, retain: true, dup: true });
+    expect(h.events.messages.map((m) => [m.text, m.flags])).toEqual([
+      ["live", { retain: false, dup: false }],
+      ["stored", { retain: true, dup: true }],
+    ]);
+  });
+
+  it("a receiver that throws does not throw out of receive(), and the message is still acknowledged", async () => {
+    const h = harness();
+    h.handshake();
+    h.setOnMessage(() => {
+      throw new Error("receiver failed");
+    });
+    expect(() =>
+      h.reply({ cmd: "publish", topic: "ocpp/cs/A", payload: Buffer.from("x"), qos: 1, messageId: 21, retain: false, dup: false }),
+    ).not.toThrow();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(h.sent.filter((p) => p.cmd === "puback").map((p) => p.messageId)).toEqual([21]);
+    expect(h.events.ends).toEqual([]);
+  });
+
+  it("unsubscribes with UNSUBSCRIBE and resolves on the matching UNSUBACK", async () => {
+    const h = harness();
+    h.handshake();
+    let done = false;
+    const p = h.session.unsubscribe(["ocpp/old/+", "ocpp/cs/+/#"]).then(() => (done = true));
+    const unsub = h.sent.find((x) => x.cmd === "unsubscribe");
+    expect(unsub).toMatchObject({ cmd: "unsubscribe", unsubscriptions: ["ocpp/old/+", "ocpp/cs/+/#"] });
+    h.reply({ cmd: "suback", messageId: unsub?.messageId as number, granted: [1] });
+    await Promise.resolve();
+    expect(done).toBe(false);
+    h.reply({ cmd: "unsuback", messageId: unsub?.messageId as number, granted: [] });
+    await p;
+    expect(done).toBe(true);
+  });
+
+  it("an UNSUBSCRIBE without UNSUBACK is rejected after the ack timeout; one on an ended session at once", async () => {
+    const h = harness();
+    h.handshake();
+    const p = h.session.unsubscribe(["a/+"]);
+    h.timers.advance(1001);
+    await expect(p).rejects.toThrow(/no UNSUBACK/);
+    h.session.end({ kind: "closed", message: "gone" });
+    await expect(h.session.unsubscribe(["a/+"])).rejects.toThrow(/not ready/);
+  });
+
+  it("a transport that can no longer send ends the session instead of throwing out of a timer", () => {
+    const h = harness();
+    h.handshake();
+    h.wire.broken = true;
+    expect(() => h.timers.advance(15_000)).not.toThrow();
+    expect(h.events.ends).toEqual([{ kind: "closed", message: "cannot send: WebSocket is closed" }]);
+  });
+
+  it("a publish on a transport that can no longer send is rejected, not thrown", async () => {
+    const h = harness();
+    h.handshake();
+    h.wire.broken = true;
+    await expect(h.session.publish("t", "x")).rejects.toThrow(/cannot send: WebSocket is closed/);
+    expect(h.events.ends).toHaveLength(1);
+  });
+
+  it("a resumed session whose SUBACK does not follow CONNACK in time ends as stalled; a fresh one as a timeout", () => {
+    for (const [sessionPresent, kind] of [
+      [true, "stalled"],
+      [false, "timeout"],
+    ] as const) {
+      const h = harness();
+      h.session.start();
+      h.reply({ cmd: "connack", returnCode: 0, sessionPresent });
+      h.timers.advance(1001);
+      expect(h.events.ends).toEqual([expect.objectContaining({ kind })]);
+    }
   });
 });

@@ -74,7 +74,7 @@ export class MqttProbe {
     return this.request({ cmd: "subscribe", messageId: this.nextId++, subscriptions: [{ topic: filter, qos: 1 }] });
   }
 
-  publish(topic: string, payload: string | object): Promise<void> {
+  publish(topic: string, payload: string | object, options: { retain?: boolean } = {}): Promise<void> {
     const text = typeof payload === "string" ? payload : JSON.stringify(payload);
     return this.request({
       cmd: "publish",
@@ -82,7 +82,7 @@ export class MqttProbe {
       topic,
       payload: Buffer.from(text),
       qos: 1,
-      retain: false,
+      retain: options.retain ?? false,
       dup: false,
     });
   }

@@ -1,7 +1,8 @@
 /**
  * `GET /gateways/ocpp/broker`: the state of every BrokerLink (connected, waiting, the last error — a broker that
  * refuses the gateway's credentials shows here, and is retried once a minute, not in a loop).
- * `POST /gateways/ocpp/broker/restart`: drops and re-opens every link's connection.
+ * `POST /gateways/ocpp/broker/restart`: drops and re-opens every link's connection; `?reset=true` also resets the
+ * link objects, as a redeploy does.
  */
 import { Hono } from "hono";
 import { errorMessage } from "../../log";
@@ -21,6 +22,7 @@ export const brokerApi = new Hono<{ Bindings: Env }>()
     return c.json({ url: c.env.MQTT_URL || null, links: data });
   })
   .post("/restart", async (c) => {
-    await Promise.all(allBrokerLinks(c.env).map(({ shard, stub }) => stub.restart(shard).catch(() => undefined)));
+    const reset = c.req.query("reset") === "true";
+    await Promise.all(allBrokerLinks(c.env).map(({ shard, stub }) => stub.restart(shard, reset).catch(() => undefined)));
     return c.body(null, 204);
   });

@@ -157,7 +157,7 @@ export function openApiDocument(): object {
           summary: "State of the broker links",
           responses: {
             "200": {
-              description: "every link: state (idle, connecting, connected, waiting), client id, counters, last error",
+              description: "every link: state (idle, connecting, connected, waiting; unknown when the link object cannot be reached), client id, subscriptions, counters, last error",
               content: json({ type: "object", properties: { url: { type: ["string", "null"] }, links: { type: "array", items: { type: "object" } } } }),
             },
             ...common,
@@ -165,7 +165,11 @@ export function openApiDocument(): object {
         },
       },
       "/gateways/ocpp/broker/restart": {
-        post: { summary: "Drop and re-open every broker link's connection", responses: { "204": { description: "restarting" }, ...common } },
+        post: {
+          summary: "Drop and re-open every broker link's connection",
+          parameters: [{ name: "reset", in: "query", description: "true: also reset the link objects, as a redeploy does", schema: { enum: ["true", "false"] } }],
+          responses: { "204": { description: "restarting" }, ...common },
+        },
       },
       "/gateways/ocpp/clients": {
         get: {

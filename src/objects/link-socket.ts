@@ -1,0 +1,94 @@
+/**
+ * The broker link's outbound WebSocket (MQTT over WebSocket, subprotocol `mqtt`): opens it, feeds binary messages
+ * to the MQTT session, and turns its end — close event or error event — into one description, noting when the
+ * broker sent a message larger than the runtime accepts. No listener throws out: an exception in an event
+ * listener would reach the runtime as an uncaught error.
+ */
+import { errorMessage, log } from "../log";
+
+/**
+ * workerd accepts incoming WebSocket messages up to 32 MiB (33,554,432 bytes; one byte more was refused when
+ * checked with this runtime). A larger one fails the socket with protocol error 1009 (RFC 6455 §7.4.1 "message
+ * too big"): workerd sends close 1009 to the peer and raises an `error` event whose message names the status
+ * code, with no `close` event.
+ */
+export const RUNTIME_MESSAGE_LIMIT_BYTES = 32 * 1024 * 1024;
+const MESSAGE_TOO_BIG = 1009;
+
+export interface SocketEnd {
+  readonly message: string;
+  /** The broker sent a message over the runtime's limit; the same message will come again on a resumed session. */
+  readonly tooBig: boolean;
+}
+
+/** Classifies the end of the link's socket from a close code and/or an error event's message. */
+export function socketEnd(code: number | undefined, reason: string): SocketEnd {
+  // workerd prefixes error-event messages with "Uncaught " although the event is handled.
+  const text = reason.replace(/^Uncaught\s+/, "").trim();
+  const tooBig = code === MESSAGE_TOO_BIG || /statusCode = 1009\b/.test(text) || /message is too large/i.test(text);
+  if (tooBig) {
+    return {
+      tooBig,
+      message: `the broker sent a message larger than the ${RUNTIME_MESSAGE_LIMIT_BYTES}-byte WebSocket limit (${text || `close ${MESSAGE_TOO_BIG}`})`,
+    };
+  }
+  if (code !== undefined) return { tooBig, message: `WebSocket closed (${code}${text ? ` ${text}` : ""})` };
+  return { tooBig, message: text ? `WebSocket error: ${text}` : "WebSocket error" };
+}
+
+export interface LinkSocketHandlers {
+  open(): void;
+  bytes(data: Uint8Array): void;
+  /** A text frame: MQTT over WebSocket is binary only (MQTT 3.1.1 §6.0). */
+  text(): void;
+  /** Called at most once. */
+  end(end: SocketEnd): void;
+}
+
+export interface LinkSocket {
+  send(bytes: Uint8Array): void;
+  /** Closes without reporting an end (the owner already knows). */
+  close(): void;
+}
+
+export function openLinkSocket(url: string, shard: number, handlers: LinkSocketHandlers): LinkSocket {
+  const socket = new WebSocket(url, "mqtt");
+  socket.binaryType = "arraybuffer";
+  let ended = false;
+  const guard =
+    <E>(what: string, fn: (event: E) => void) =>
+    (event: E): void => {
+      try {
+        fn(event);
+      } catch (e) {
+        log("error", "link_socket_handler_failed", { shard, what, error: errorMessage(e) });
+      }
+    };
+  const finish = (end: SocketEnd): void => {
+    if (ended) return;
+    ended = true;
+    handlers.end(end);
+  };
+  socket.addEventListener("open", guard("open", () => handlers.open()));
+  socket.addEventListener(
+    "message",
+    guard("message", (event: MessageEvent) => {
+      if (ended) return;
+      if (event.data instanceof ArrayBuffer) handlers.bytes(new Uint8Array(event.data));
+      else handlers.text();
+    }),
+  );
+  socket.addEventListener("close", guard("close", (event: CloseEvent) => finish(socketEnd(event.code, event.reason))));
+  socket.addEventListener("error", guard("error", (event: ErrorEvent) => finish(socketEnd(undefined, String(event.message ?? "")))));
+  return {
+    send: (bytes) => socket.send(bytes),
+    close: () => {
+      ended = true;
+      try {
+        socket.close(1000, "MQTT session ended");
+      } catch {
+        // already closed
+      }
+    },
+  };
+}

@@ -1,0 +1,148 @@
+// The broker link through the real Worker, ChargePoint and BrokerLink objects and a real broker (aedes over
+// WebSocket): downstream messages it must not deliver, and a downstream topic changed through the management API.
+import { env, SELF } from "cloudflare:test";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { CONFIG_KV_KEY } from "../../src/objects/config-store";
+import { ChargePointSocket } from "../worker-helpers/charge-point-socket";
+import { MqttProbe, type Received } from "../worker-helpers/mqtt-probe";
+
+const AUTH = `Basic ${btoa("test-key:test-secret")}`;
+
+function api(path: string, method = "GET", body?: unknown): Promise<Response> {
+  return SELF.fetch(`http://gateway/api/v5/gateways/ocpp${path}`, {
+    method,
+    headers: { Authorization: AUTH, "Content-Type": "application/json" },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+}
+
+interface LinkView {
+  state: string;
+  subscriptions: string[];
+  refused: number;
+  delivered: number;
+  dropped: number;
+}
+
+async function linkStatus(): Promise<LinkView> {
+  const body = (await (await api("/broker")).json()) as { links: LinkView[] };
+  return body.links[0] as LinkView;
+}
+
+const on = (topic: string, uniqueId: string) => (m: Received) => m.topic === topic && m.text !== "" && m.json().UniqueId === uniqueId;
+
+let csms: MqttProbe;
+
+beforeAll(async () => {
+  csms = await MqttProbe.connect(env.MQTT_URL);
+  await csms.subscribe("ocpp/cp/#");
+});
+
+afterAll(() => csms.close());
+
+afterEach(async () => {
+  for (const key of (await env.GATEWAY_KV.list()).keys) await env.GATEWAY_KV.delete(key.name);
+});
+
+describe("downstream messages the link must not deliver", () => {
+  it("an envelope over max_frame_size is acknowledged and reported as too_large, never sent; the next command is", async () => {
+    const cp = await ChargePointSocket.open("link-large");
+    const big = { MessageTypeId: 2, UniqueId: "big-1", Action: "DataTransfer", Payload: { vendorId: "v", data: "x".repeat(100 * 1024) } };
+    const size = new TextEncoder().encode(JSON.stringify(big)).byteLength;
+    await csms.publish("ocpp/cs/link-large", big);
+    expect((await csms.next(on("ocpp/cp/link-large/Reply", "big-1"))).json()).toEqual({
+      MessageTypeId: 4,
+      UniqueId: "big-1",
+      Action: "DataTransfer",
+      ErrorCode: "GenericError",
+      ErrorDescription: `message of ${size} bytes exceeds max_frame_size (65536 bytes)`,
+      ErrorDetails: {},
+      Origin: "gateway",
+      Reason: "too_large",
+    });
+    await csms.publish("ocpp/cs/link-large", { MessageTypeId: 2, UniqueId: "small-1", Action: "DataTransfer", Payload: { vendorId: "v" } });
+    // The first frame the charge point gets is the small command: the large one never went out.
+    expect(await cp.nextFrame()).toEqual([2, "small-1", "DataTransfer", { vendorId: "v" }]);
+    cp.close();
+  });
+
+  it("a retained command runs once when published and is not replayed when the link subscribes again", async () => {
+    const cp = await ChargePointSocket.open("link-retained");
+    const command = { MessageTypeId: 2, UniqueId: "rs-1", Action: "RemoteStartTransaction", Payload: { idTag: "tag-1" } };
+    try {
+      await csms.publish("ocpp/cs/link-retained", command, { retain: true });
+      // Forwarded live to the link's existing subscription, the message carries RETAIN=0 [MQTT-3.3.1-9].
+      expect(await cp.nextFrame()).toEqual([2, "rs-1", "RemoteStartTransaction", { idTag: "tag-1" }]);
+      cp.send([3, "rs-1", { status: "Accepted" }]);
+      await csms.next(on("ocpp/cp/link-retained/Reply", "rs-1"));
+
+      // A restarted link subscribes again, and the broker sends the stored command with RETAIN=1.
+      expect((await api("/broker/restart", "POST")).status).toBe(204);
+      const report = await csms.next((m) => on("ocpp/cp/link-retained/Reply", "rs-1")(m) && m.json().Reason === "retained", 15_000);
+      expect(report.json()).toMatchObject({ MessageTypeId: 4, Action: "RemoteStartTransaction", ErrorCode: "GenericError", Origin: "gateway" });
+
+      await csms.publish("ocpp/cs/link-retained", { MessageTypeId: 2, UniqueId: "after", Action: "Reset", Payload: { type: "Soft" } });
+      // The next frame is the new command: the stored one was not sent again.
+      expect(await cp.nextFrame()).toEqual([2, "after", "Reset", { type: "Soft" }]);
+      expect(await linkStatus()).toMatchObject({ state: "connected", refused: expect.any(Number) });
+    } finally {
+      // An empty retained message clears it at the broker (and is ignored by the link).
+      await csms.publish("ocpp/cs/link-retained", "", { retain: true });
+      cp.close();
+    }
+  });
+});
+
+describe("a changed downstream topic", () => {
+  it("replaces the subscription on the live session; changing it back leaves only the first and no second delivery", async () => {
+    const cp = await ChargePointSocket.open("link-topic");
+    const call = (id: string) => ({ MessageTypeId: 2, UniqueId: id, Action: "ClearCache", Payload: {} });
+    const answer = async (id: string) => {
+      expect(await cp.nextFrame()).toEqual([2, id, "ClearCache", {}]);
+      cp.send([3, id, { status: "Accepted" }]);
+      await csms.next(on("ocpp/cp/link-topic/Reply", id));
+    };
+    try {
+      expect((await api("", "PUT", { dnstream: { topic: "cs/${cid}/#" } })).status).toBe(204);
+      await csms.publish("ocpp/cs/link-topic/deep", call("t1"));
+      await answer("t1");
+      const during = (await linkStatus()).subscriptions;
+
+      expect((await api("", "PUT", { dnstream: { topic: "cs/${cid}" } })).status).toBe(204);
+      // Only the earlier filter matched this topic: it must no longer reach the charge point.
+      await csms.publish("ocpp/cs/link-topic/deep", call("stale"));
+      await csms.publish("ocpp/cs/link-topic", call("t2"));
+      await answer("t2");
+      await csms.publish("ocpp/cs/link-topic", call("t3"));
+      // The frame after t2 is t3: neither the stale-topic call nor a second copy of t2 came in between.
+      await answer("t3");
+      expect(during).toEqual(["ocpp/cs/+/#"]);
+      expect((await linkStatus()).subscriptions).toEqual(["ocpp/cs/+"]);
+    } finally {
+      await api("", "PUT", { dnstream: { topic: "cs/${cid}" } });
+      cp.close();
+    }
+  });
+
+  it("written where the link was not told (KV only) is applied at its next connection, and the old filter unsubscribed", async () => {
+    const cp = await ChargePointSocket.open("link-topic-2");
+    try {
+      await env.GATEWAY_KV.put(CONFIG_KV_KEY, JSON.stringify({ dnstream: { topic: "cmd/${cid}" } }));
+      expect((await linkStatus()).subscriptions).toEqual(["ocpp/cs/+"]);
+      expect((await api("/broker/restart", "POST")).status).toBe(204);
+      await vi.waitFor(async () => expect(await linkStatus()).toMatchObject({ state: "connected", subscriptions: ["ocpp/cmd/+"] }), {
+        timeout: 15_000,
+        interval: 100,
+      });
+      const before = await linkStatus();
+      await csms.publish("ocpp/cs/link-topic-2", { MessageTypeId: 2, UniqueId: "old", Action: "ClearCache", Payload: {} });
+      await csms.publish("ocpp/cmd/link-topic-2", { MessageTypeId: 2, UniqueId: "new", Action: "ClearCache", Payload: {} });
+      expect(await cp.nextFrame()).toEqual([2, "new", "ClearCache", {}]);
+      // Had the broker kept the old filter, the link would have received "old" first and dropped it as unroutable.
+      expect(await linkStatus()).toMatchObject({ dropped: before.dropped, delivered: before.delivered + 1 });
+    } finally {
+      await api("", "PUT", { dnstream: { topic: "cs/${cid}" } });
+      cp.close();
+    }
+  });
+});
