@@ -1,9 +1,14 @@
 #!/usr/bin/env node
-// `npm run bench`: throughput, latency, connections and cost of the gateway, against a baseline relay measured in
-// the same run (A B A B). Everything runs on this machine: the embedded broker (its own process), the gateway as
-// `npm start` runs it (wrangler dev → workerd), the baseline (bench/baseline, wrangler dev), a CSMS on MQTT.js that
-// answers every call, and simulated charge points on raw `ws` spread over worker threads.
+// `npm run bench`: throughput, latency, connections and cost of the gateway, against three others measured in the
+// same run, alternately (A B C D A B C D): the relay baseline (bench/baseline: today's shape, nothing but relaying),
+// the shard floor (bench/shard: one object holds the sockets and its own MQTT connection) and a self-hosted Node
+// bridge (bench/bridge: ocpp-rpc + MQTT.js, the gateway's topics and envelope). Everything runs on this machine:
+// the embedded broker (its own process), the gateway as `npm start` runs it (wrangler dev → workerd), the two floors
+// (wrangler dev), the bridge (node), a CSMS on MQTT.js that answers every call, and simulated charge points on raw
+// `ws` spread over worker threads. The cost model counts billable operations on a counted build of the gateway
+// (bench/counted) and prices them (bench/prices.json).
 // Options: --charge-points 50 --seconds 10 --mix Heartbeat=6,StatusNotification=1,MeterValues=3 --window 1
+//          --shards 1 (shard floor: objects, charge point id → shard by consistent hash)
 //          --ocpp 2.0.1 (charge points speak 2.0.1: MeterValues become TransactionEvent Updated with meter values)
 //          --rounds 2 --loads 0.25,0.5,0.75,1 --idle 1000,10000 --threads 2 --smoke --out bench-results
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -11,7 +16,8 @@ import { tmpdir } from "node:os";
 import { join, resolve as resolvePath } from "node:path";
 import { parseArgs } from "node:util";
 import { Worker } from "node:worker_threads";
-import { costModel } from "./lib/cost.mjs";
+import { costMarkdown, costModel } from "./lib/cost.mjs";
+import { countOperations } from "./lib/cost-count.mjs";
 import { freePort } from "../scripts/ports.mjs";
 import { OFFLINE, waitForHttp } from "../scripts/processes.mjs";
 import { machine, openFiles, ROOT as root, spawnGroup, usage, workerdPids } from "./lib/processes.mjs";
@@ -30,6 +36,7 @@ const { values: opt } = parseArgs({
     threads: { type: "string", default: "2" },
     smoke: { type: "boolean", default: false },
     ocpp: { type: "string", default: "1.6" },
+    shards: { type: "string", default: "1" },
     out: { type: "string", default: "bench-results" },
   },
 });
@@ -110,8 +117,9 @@ async function idlePhase(target, n) {
   const ms = Math.max(...opened.map((o) => o.ms));
   const count = opened.reduce((s, o) => s + o.opened, 0);
   const filesOpen = openFiles(target.pids());
-  // Let idle objects hibernate (the runtime evicts them after about 10 s) before reading memory.
-  await sleep(12_000);
+  // Let idle objects hibernate (the runtime evicts them after about 10 s) before reading memory; the Node bridge
+  // has nothing to evict.
+  await sleep(target.name === "bridge" ? 2_000 : 12_000);
   const rssAfter = usage(target.pids()).rss;
   const closed = workers.map((w) => waitFor(w, "closed"));
   for (const w of workers) w.postMessage("close");
@@ -178,50 +186,75 @@ async function main() {
       gateway.child.once("exit", (code) => reject(new Error(`the gateway exited (${code}) before it was ready:\n${gateway.output()}`)));
     });
 
-    const baselinePort = await freePort();
-    const baseline = spawnGroup(
-      process.execPath,
+    /** A Worker under `wrangler dev` (offline), with variables and an optional entry point of its own. */
+    const wranglerDev = async (name, { config, script, vars = {}, envFile }) => {
+      const port = await freePort();
+      const args = [join(root, "node_modules", "wrangler", "bin", "wrangler.js"), "dev", ...(script ? [script] : []), "-c", config];
+      args.push("--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(await freePort()));
+      for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
+      if (envFile) args.push("--env-file", envFile);
+      args.push("--persist-to", join(dir, name), "--show-interactive-dev-session=false", "--log-level", "warn");
+      const proc = spawnGroup(process.execPath, args, { cwd: root, env: { ...process.env, ...OFFLINE } });
+      processes.push(proc);
+      await waitForHttp(`http://127.0.0.1:${port}/`, proc.child, 120_000);
+      return { proc, port };
+    };
+    // The counted gateway: today's code and configuration under its own mountpoint (count/), so its CSMS is its own.
+    const countedEnv = join(dir, "counted.env");
+    await writeFile(
+      countedEnv,
       [
-        join(root, "node_modules", "wrangler", "bin", "wrangler.js"),
-        "dev",
-        "-c",
-        join(root, "bench", "baseline", "wrangler.toml"),
-        "--ip",
-        "127.0.0.1",
-        "--port",
-        String(baselinePort),
-        "--inspector-port",
-        String(await freePort()),
-        "--var",
-        `MQTT_URL:${mqttWs}`,
-        "--var",
-        `MQTT_CLIENT_ID_PREFIX:bench-baseline-${process.pid}`,
-        "--persist-to",
-        join(dir, "baseline"),
-        "--show-interactive-dev-session=false",
-        "--log-level",
-        "warn",
-      ],
-      { cwd: root, env: { ...process.env, ...OFFLINE } },
+        `MQTT_URL='${mqttWs}'`,
+        `MQTT_CLIENT_ID_PREFIX='bench-counted-${process.pid}'`,
+        `GATEWAY_CONFIG='${JSON.stringify({ mountpoint: "count/", max_frames_per_second: 0, idle_timeout: "300s" })}'`,
+        "",
+      ].join("\n"),
+      { mode: 0o600 },
     );
-    processes.push(baseline);
-    await waitForHttp(`http://127.0.0.1:${baselinePort}/`, baseline.child, 120_000);
+    // Started together: each waits for its own workerd.
+    const [baseline, shard, counted] = await Promise.all([
+      wranglerDev("baseline", {
+        config: join(root, "bench", "baseline", "wrangler.toml"),
+        vars: { MQTT_URL: mqttWs, MQTT_CLIENT_ID_PREFIX: `bench-baseline-${process.pid}` },
+      }),
+      wranglerDev("shard", {
+        config: join(root, "bench", "shard", "wrangler.toml"),
+        vars: { MQTT_URL: mqttWs, MQTT_CLIENT_ID_PREFIX: `bench-shard-${process.pid}`, SHARDS: String(Number(opt.shards) || 1) },
+      }),
+      wranglerDev("counted", { config: join(root, "wrangler.toml"), script: join(root, "bench", "counted", "index.ts"), envFile: countedEnv }),
+    ]);
+
+    const bridge = spawnGroup(process.execPath, [join(root, "bench", "bridge", "bridge.mjs")], {
+      cwd: root,
+      env: { ...process.env, PORT: "0", MQTT_URL: `mqtt://127.0.0.1:${tcpPort}`, MOUNTPOINT: "bridge/" },
+    });
+    processes.push(bridge);
+    const bridgePort = await new Promise((resolve, reject) => {
+      bridge.child.stdout.once("data", (d) => resolve(JSON.parse(String(d).split("\n")[0]).port));
+      bridge.child.once("exit", (code) => reject(new Error(`the bridge exited (${code}):\n${bridge.output()}`)));
+    });
 
     const csms = new Worker(new URL("./lib/csms-worker.mjs", import.meta.url), { workerData: { mqttUrl: `mqtt://127.0.0.1:${tcpPort}` } });
     await waitFor(csms, "ready");
 
     const targets = {
       gateway: { name: "gateway", url: `ws://127.0.0.1:${gatewayPort}/ocpp`, pids: () => workerdPids(gateway.child.pid) },
-      baseline: { name: "baseline", url: `ws://127.0.0.1:${baselinePort}/ocpp`, pids: () => workerdPids(baseline.child.pid) },
+      baseline: { name: "baseline", url: `ws://127.0.0.1:${baseline.port}/ocpp`, pids: () => workerdPids(baseline.proc.child.pid) },
+      shard: { name: "shard", url: `ws://127.0.0.1:${shard.port}/ocpp`, pids: () => workerdPids(shard.proc.child.pid) },
+      bridge: { name: "bridge", url: `ws://127.0.0.1:${bridgePort}`, pids: () => [bridge.child.pid] },
     };
-    say(`gateway ws://127.0.0.1:${gatewayPort}/ocpp (workerd ${targets.gateway.pids()}), baseline ws://127.0.0.1:${baselinePort}/ocpp (workerd ${targets.baseline.pids()}), broker ${mqttWs}`);
+    say(
+      `gateway ws://127.0.0.1:${gatewayPort}/ocpp (workerd ${targets.gateway.pids()}), baseline :${baseline.port} (workerd ${targets.baseline.pids()}), ` +
+        `shard floor :${shard.port} (workerd ${targets.shard.pids()}, ${opt.shards} shard(s)), Node bridge :${bridgePort} (pid ${bridge.child.pid}), counted gateway :${counted.port}, broker ${mqttWs}`,
+    );
+    const all = Object.values(targets);
 
     say("warm-up");
-    for (const t of Object.values(targets)) await loadPhase(t, { count: cps, secs: Math.min(3, seconds), ratePerCp: 0 });
+    for (const t of all) await loadPhase(t, { count: cps, secs: Math.min(3, seconds), ratePerCp: 0 });
 
     const throughput = [];
     for (let r = 0; r < rounds; r++) {
-      for (const t of [targets.gateway, targets.baseline]) {
+      for (const t of all) {
         const result = await loadPhase(t, { count: cps, secs: seconds, ratePerCp: 0 });
         throughput.push({ round: r + 1, ...result });
         say(`round ${r + 1} ${t.name}: ${result.throughput.toFixed(0)} round trips/s, p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, errors ${result.errors + result.callErrors}, CPU ${result.cpuMsPerMessage.toFixed(3)} ms/message`);
@@ -240,6 +273,7 @@ async function main() {
     };
     const gw = summaryOf("gateway");
     const base = summaryOf("baseline");
+    const summaries = Object.fromEntries(all.map((t) => [t.name, summaryOf(t.name)]));
 
     const byLoad = [];
     const peak = Math.min(gw.throughput, base.throughput);
@@ -254,7 +288,7 @@ async function main() {
 
     const idle = [];
     for (const n of idleCounts) {
-      for (const t of [targets.gateway, targets.baseline]) {
+      for (const t of all) {
         const result = await idlePhase(t, n);
         idle.push(result);
         say(`${n} idle ${t.name}: ${result.opened} open (${result.failed} failed), ${result.setupPerSecond.toFixed(0)} connections/s, ${result.rssPerChargePointKiB.toFixed(1)} KiB resident per charge point`);
@@ -265,8 +299,32 @@ async function main() {
     await waitFor(csms, "stopped");
     await csms.terminate();
 
+    say("counting billable operations on the counted gateway");
+    const counts = await countOperations({
+      url: `ws://127.0.0.1:${counted.port}/ocpp`,
+      countersUrl: `http://127.0.0.1:${counted.port}/__bench/counters`,
+      mqttUrl: `mqtt://127.0.0.1:${tcpPort}`,
+      chargePoints: opt.smoke ? 5 : 20,
+      calls: opt.smoke ? 3 : 10,
+      timerSeconds: opt.smoke ? 4 : 12,
+    });
     const prices = JSON.parse(await readFile(join(root, "bench", "prices.json"), "utf8"));
-    const cost = costModel(prices, { cpuMsPerMessage: gw.cpuMsPerMessage });
+    const cost = costModel(prices, counts);
+    // Against the Node bridge: what a user would self-host instead.
+    const bridgeRatios = Object.fromEntries(
+      all
+        .filter((t) => t.name !== "bridge")
+        .map((t) => {
+          const a = summaries[t.name];
+          const b = summaries.bridge;
+          const memory = idleCounts.map((n) => {
+            const x = idle.find((r) => r.target === t.name && r.requested === n);
+            const y = idle.find((r) => r.target === "bridge" && r.requested === n);
+            return { n, memoryPerChargePoint: x.rssPerChargePointKiB / y.rssPerChargePointKiB };
+          });
+          return [t.name, { throughput: a.throughput / b.throughput, p50: a.p50 / b.p50, p99: a.p99 / b.p99, memory }];
+        }),
+    );
     const ratios = {
       throughput: gw.throughput / base.throughput,
       p50: gw.p50 / base.p50,
@@ -282,9 +340,11 @@ async function main() {
     const result = {
       when: new Date().toISOString(),
       machine: machine(),
-      options: { chargePoints: cps, seconds, mix, window: win, rounds, loads, idle: idleCounts, threads, smoke: opt.smoke, ocpp: opt.ocpp },
+      options: { chargePoints: cps, seconds, mix, window: win, rounds, loads, idle: idleCounts, threads, smoke: opt.smoke, ocpp: opt.ocpp, shards: Number(opt.shards) },
       throughput,
       summary: { gateway: gw, baseline: base, ratios, goals: { throughput: ratios.throughput >= 0.8, p99: ratios.p99 <= 1.5 } },
+      summaries,
+      bridgeRatios,
       byLoad,
       idle,
       idleRatios,
@@ -313,7 +373,7 @@ async function main() {
       `Round-trip latency vs offered load: ${cps} charge points, window ${win} (solid: gateway, dashed: baseline)`,
     );
     await writeFile(join(outDir, "latency.svg"), svg);
-    const md = markdown(result);
+    const md = `${markdown(result)}\n\n${sideBySide(result)}\n\n${costMarkdown(prices, cost)}`;
     await writeFile(join(outDir, "summary.md"), md);
     process.stdout.write(`\n${md}\n`);
     say(`written: ${jsonFile}, ${join(outDir, "summary.md")}, ${join(outDir, "latency.svg")}`);
@@ -350,17 +410,36 @@ function markdown(r) {
     "| offered load / s | target | achieved / s | p50 ms | p95 ms | p99 ms |",
     "|---:|---|---:|---:|---:|---:|",
     ...r.byLoad.map((l) => `| ${f(l.offered, 0)} | ${l.target} | ${f(l.throughput, 0)} | ${f(l.p50)} | ${f(l.p95)} | ${f(l.p99)} |`),
-    "",
-    `Cost per ${r.cost.inputs.chargePoints} charge points per month (${f(r.cost.callsPerCpMonth, 0)} calls per charge point; CPU ${f(r.cost.inputs.cpuMsPerMessage, 3)} ms per message measured, plus ${r.cost.inputs.brokerRoundTripMs} ms PUBACK wait; Cloudflare list prices, allowances not subtracted):`,
-    "",
-    "| design | requests / month | duration GB-s / month | requests $ | duration $ | total $ |",
-    "|---|---:|---:|---:|---:|---:|",
-    ...[
-      ["this gateway (hibernating charge point objects, shared broker link)", r.cost.ours],
-      ["every charge point object holds its own MQTT connection", r.cost.alternative],
-    ].map(([name, c]) => `| ${name} | ${f(c.requests / 1e6, 1)} M | ${f((c.chargePointGBs + c.linkGBs) / 1e3, 1)} k | ${f(c.requestsUsd)} | ${f(c.durationUsd)} | ${f(c.totalUsd)} |`),
   ];
   return lines.join("\n");
+}
+
+const NAMES = {
+  gateway: "today's gateway",
+  baseline: "relay baseline (today's shape, RPC per message)",
+  shard: "shard floor (sockets + own MQTT link in one object)",
+  bridge: "Node bridge (ocpp-rpc + MQTT.js)",
+};
+
+/** Every target against the Node bridge, from the same run. */
+function sideBySide(r) {
+  const rows = Object.entries(r.summaries);
+  const rel = (name, key) => (name === "bridge" ? "1.00×" : `${f(r.bridgeRatios[name][key])}×`);
+  const memory = (name, n) => r.idle.find((i) => i.target === name && i.requested === n)?.rssPerChargePointKiB;
+  const n = r.options.idle[0];
+  return [
+    `Side by side (${r.options.chargePoints} charge points, median of ${r.options.rounds} round(s), A B C D alternately; shard floor with ${r.options.shards} shard(s)); ratios against the Node bridge:`,
+    "",
+    `| target | round trips/s | vs bridge | p50 ms | vs bridge | p99 ms | vs bridge | resident KiB per idle charge point (${n}) | vs bridge | CPU ms per round trip |`,
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ...rows.map(([name, s]) => {
+      const m = memory(name, n);
+      const mr = name === "bridge" ? "1.00×" : `${f(r.bridgeRatios[name].memory.find((x) => x.n === n)?.memoryPerChargePoint)}×`;
+      return `| ${NAMES[name]} | ${f(s.throughput, 0)} | ${rel(name, "throughput")} | ${f(s.p50)} | ${rel(name, "p50")} | ${f(s.p99)} | ${rel(name, "p99")} | ${f(m, 1)} | ${mr} | ${f(s.cpuMsPerMessage, 3)} |`;
+    }),
+    "",
+    "CPU per round trip is the target's own processes (workerd, or the bridge's node); the broker and CSMS are shared.",
+  ].join("\n");
 }
 
 main().catch((error) => {

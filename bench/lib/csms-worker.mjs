@@ -1,5 +1,6 @@
 // The benchmark's CSMS: MQTT.js, answers every upstream call through the downstream topic, for the gateway
-// (EMQX envelopes under ocpp/) and for the baseline (raw OCPP-J frames under base/).
+// (EMQX envelopes under ocpp/), the Node bridge (the same envelopes under bridge/), the relay baseline (raw OCPP-J
+// frames under base/) and the shard floor (raw frames under shard/).
 import { parentPort, workerData } from "node:worker_threads";
 import mqtt from "mqtt";
 
@@ -12,20 +13,20 @@ client.on("message", (topic, payload) => {
   const slash = topic.indexOf("/cp/");
   const root = topic.slice(0, slash);
   const cid = topic.slice(slash + 4);
-  if (root === "base") {
+  if (root === "base" || root === "shard") {
     // Raw frame: [2,"id","Action",{...}]
     const idStart = text.indexOf('"') + 1;
     const idEnd = text.indexOf('"', idStart);
     const actionStart = text.indexOf('"', idEnd + 1) + 1;
     const action = text.slice(actionStart, text.indexOf('"', actionStart));
-    client.publish(`base/cs/${cid}`, `[3,"${text.slice(idStart, idEnd)}",${RESULTS[action] ?? "{}"}]`, { qos: 1 });
+    client.publish(`${root}/cs/${cid}`, `[3,"${text.slice(idStart, idEnd)}",${RESULTS[action] ?? "{}"}]`, { qos: 1 });
   } else {
     const m = JSON.parse(text);
     if (m.MessageTypeId !== 2) return;
-    client.publish(`ocpp/cs/${cid}`, `{"MessageTypeId":3,"UniqueId":${JSON.stringify(m.UniqueId)},"Payload":${RESULTS[m.Action] ?? "{}"}}`, { qos: 1 });
+    client.publish(`${root}/cs/${cid}`, `{"MessageTypeId":3,"UniqueId":${JSON.stringify(m.UniqueId)},"Payload":${RESULTS[m.Action] ?? "{}"}}`, { qos: 1 });
   }
 });
-await client.subscribeAsync(["ocpp/cp/+", "base/cp/+"], { qos: 1 });
+await client.subscribeAsync(["ocpp/cp/+", "base/cp/+", "shard/cp/+", "bridge/cp/+"], { qos: 1 });
 parentPort.postMessage({ type: "ready" });
 parentPort.on("message", async (m) => {
   if (m.type === "stop") {
