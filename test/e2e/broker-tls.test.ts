@@ -121,7 +121,10 @@ describe("broker links with a client certificate (MQTT_CLIENT_CERT) to mosquitto
       MQTT_CLIENT_KEY_FILE: join(dir, "gateway.key"),
       MQTT_CA_FILE: join(dir, "ca.pem"),
     });
-    expect(g.output()).toMatch(/broker TLS: +client certificate MQTT_CLIENT_CERT, broker verified with MQTT_CA/);
+    // The banner's lines follow the "ready" line the start waits for.
+    const banner = /broker TLS: +client certificate MQTT_CLIENT_CERT, broker verified with MQTT_CA; the links connect through ws:\/\/127\.0\.0\.1:\d+\/\n/;
+    for (let i = 0; i < 50 && !banner.test(g.output()); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(g.output()).toMatch(banner);
     const csms = await Csms.connect(`mqtt://127.0.0.1:${tcpPort}`);
     const { client: charger } = await connectChargePoint(`ws://127.0.0.1:${g.port}/ocpp`, CP);
     try {
