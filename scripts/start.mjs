@@ -13,6 +13,9 @@
 // TLS (scripts/tls-front.mjs): TLS_CERT_FILE and TLS_KEY_FILE (or TLS_CERT, TLS_KEY as PEM) serve wss:// and https://
 // on $PORT through a TLS front, with `wrangler dev` behind it on an internal port; TLS_CLIENT_CA_FILE (or
 // TLS_CLIENT_CA) also asks charge points for client certificates and hands them to the Worker.
+// Broker TLS (scripts/broker-tls-client.mjs): with MQTT_URL wss://, MQTT_CLIENT_CERT_FILE and MQTT_CLIENT_KEY_FILE
+// (or MQTT_CLIENT_CERT, MQTT_CLIENT_KEY as PEM) are the client certificate the broker links present, MQTT_CA_FILE
+// (or MQTT_CA) the CA the broker's certificate is verified with; a local TLS client opens the broker connections.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -22,6 +25,7 @@ import { fileURLToPath } from "node:url";
 import { startBroker } from "./broker.mjs";
 import { freePort } from "./ports.mjs";
 import { OFFLINE, stopGroup, waitForHttp } from "./processes.mjs";
+import { brokerTlsSettings, startBrokerTlsClient } from "./broker-tls-client.mjs";
 import { startTlsFront, tlsSettings, tlsWorkerVars } from "./tls-front.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -61,6 +65,7 @@ async function main() {
   const tls = tlsSettings(process.env);
   const workerPort = tls === undefined ? port : await freePort(HOST);
   const tlsVars = tlsWorkerVars(tls, process.env.GATEWAY_CONFIG);
+  const brokerTls = brokerTlsSettings(process.env);
   // --- end TLS front
   await import("../schemas/build.mjs");
 
@@ -76,10 +81,14 @@ async function main() {
     });
     mqttUrl = broker.wsUrl;
   }
+  // --- broker TLS client: the Worker reaches the broker through it
+  const brokerClient = brokerTls === undefined ? undefined : await startBrokerTlsClient({ host: HOST, settings: brokerTls });
+  const workerMqttUrl = brokerClient?.url ?? mqttUrl;
+  // --- end broker TLS client
 
   const secretsDir = await mkdtemp(join(tmpdir(), "ocpp-gateway-"));
   const envFile = join(secretsDir, "worker.env");
-  const values = { ...Object.fromEntries(PASSED_VARS.map((k) => [k, process.env[k]])), MQTT_URL: mqttUrl, ...tlsVars };
+  const values = { ...Object.fromEntries(PASSED_VARS.map((k) => [k, process.env[k]])), MQTT_URL: workerMqttUrl, ...tlsVars };
   const lines = Object.entries(values)
     .filter(([, v]) => v !== undefined && v !== "")
     .map(([k, v]) => dotenvLine(k, v));
@@ -118,6 +127,7 @@ async function main() {
     stopping = true;
     await front?.close();
     await stopGroup(wrangler, 5000);
+    await brokerClient?.close();
     await broker?.close();
     await rm(secretsDir, { recursive: true, force: true });
     say("stopped");
@@ -156,6 +166,12 @@ async function main() {
   say(`  charge points:   ${tls === undefined ? "ws" : "wss"}://${HOST}:${port}/ocpp/<charge point id>   (subprotocol ocpp2.1, ocpp2.0.1 or ocpp1.6)`);
   if (broker) say(`  MQTT broker:     ${broker.tcpUrl}  and  ${broker.wsUrl}   (embedded aedes)`);
   else say(`  MQTT broker:     ${mqttUrl}   (MQTT_URL)`);
+  // --- broker TLS client
+  if (brokerClient !== undefined) {
+    const cert = brokerTls.cert === undefined ? "no client certificate" : "client certificate MQTT_CLIENT_CERT";
+    say(`  broker TLS:      ${cert}, ${brokerTls.ca === undefined ? "public CAs" : "broker verified with MQTT_CA"}; the links connect through ${brokerClient.url}`);
+  }
+  // --- end broker TLS client
   say("  topics:          ocpp/cp/<cid> calls · ocpp/cp/<cid>/Reply replies and errors · ocpp/cs/<cid> commands");
   // The Worker is the one that knows whether the API has credentials (environment, .dev.vars): it answers an
   // unauthenticated call with 503 when it has none and 401 when it has.

@@ -19,7 +19,7 @@ const VERIFY_HEADER = "client-cert-verify";
 const SECRET_HEADER = "client-cert-proxy-secret";
 
 /** PEM from `<NAME>` (the PEM itself) or `<NAME>_FILE` (a path); undefined when neither is set. */
-function pemFrom(env, name) {
+export function pemFrom(env, name) {
   if (env[name]) return env[name];
   const file = env[`${name}_FILE`];
   if (!file) return undefined;

@@ -1,9 +1,12 @@
 /**
  * The few fields of an X.509 certificate (RFC 5280 §4.1) the gateway needs when a TLS-terminating proxy hands it
  * the client certificate itself (RFC 9440 `Client-Cert`): serial number, issuer and subject names, validity, and
- * the SHA-256 fingerprint. A strict DER reader for exactly that path through the structure — it checks nothing
- * cryptographic: the proxy verified the chain and says so in its verification header.
+ * the SHA-256 fingerprint, read with @peculiar/asn1-x509 — nothing cryptographic is checked: the proxy verified the
+ * chain and says so in its verification header. Also RFC 4514 strings of names, both ways.
  */
+import { AsnParser } from "@peculiar/asn1-schema";
+import { Certificate, type Name } from "@peculiar/asn1-x509";
+import { fromBER } from "asn1js";
 
 export type NameAttributes = ReadonlyArray<readonly [string, string]>;
 
@@ -34,135 +37,41 @@ const ATTRIBUTE_NAMES: Readonly<Record<string, string>> = {
   "1.2.840.113549.1.9.1": "emailAddress",
 };
 
-class DerError extends Error {}
-
-interface Tlv {
-  readonly tag: number;
-  readonly start: number;
-  readonly end: number;
-}
-
-function readTlv(der: Uint8Array, at: number, limit: number): Tlv {
-  if (at + 2 > limit) throw new DerError("truncated");
-  const tag = der[at] as number;
-  if ((tag & 0x1f) === 0x1f) throw new DerError("high tag numbers are not used in certificates");
-  let length = der[at + 1] as number;
-  let start = at + 2;
-  if (length & 0x80) {
-    const bytes = length & 0x7f;
-    if (bytes === 0 || bytes > 3 || start + bytes > limit) throw new DerError("bad length");
-    length = 0;
-    for (let i = 0; i < bytes; i++) length = length * 256 + (der[start + i] as number);
-    start += bytes;
-  }
-  const end = start + length;
-  if (end > limit) throw new DerError("truncated");
-  return { tag, start, end };
-}
-
-/** The children of a constructed value. */
-function children(der: Uint8Array, parent: Tlv): Tlv[] {
-  const out: Tlv[] = [];
-  for (let at = parent.start; at < parent.end; ) {
-    const child = readTlv(der, at, parent.end);
-    out.push(child);
-    at = child.end;
-  }
-  return out;
-}
-
-function expect(tlv: Tlv | undefined, tag: number, what: string): Tlv {
-  if (tlv?.tag !== tag) throw new DerError(`${what} expected`);
-  return tlv;
-}
-
 function hex(bytes: Uint8Array): string {
   return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-function oid(bytes: Uint8Array): string {
-  const parts: number[] = [];
-  let value = 0;
-  for (const b of bytes) {
-    value = value * 128 + (b & 0x7f);
-    if ((b & 0x80) === 0) {
-      parts.push(value);
-      value = 0;
-    }
-  }
-  const first = parts.shift() ?? 0;
-  const head = first < 80 ? [Math.floor(first / 40), first % 40] : [2, first - 80];
-  return [...head, ...parts].join(".");
-}
-
-function text(tag: number, bytes: Uint8Array): string {
-  switch (tag) {
-    case 0x0c: // UTF8String
-      return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
-    case 0x13: // PrintableString
-    case 0x16: // IA5String
-    case 0x14: // TeletexString, read as Latin-1 as OpenSSL does
-      return String.fromCharCode(...bytes);
-    case 0x1e: {
-      // BMPString: UTF-16BE code units
-      let s = "";
-      for (let i = 0; i + 1 < bytes.length; i += 2) s += String.fromCharCode(((bytes[i] as number) << 8) | (bytes[i + 1] as number));
-      return s;
-    }
-    default:
-      return `#${hex(bytes)}`;
-  }
-}
-
-function name(der: Uint8Array, tlv: Tlv): NameAttributes {
-  const attributes: [string, string][] = [];
-  for (const rdn of children(der, expect(tlv, 0x30, "Name"))) {
-    for (const pair of children(der, expect(rdn, 0x31, "RelativeDistinguishedName"))) {
-      const [type, value] = children(der, expect(pair, 0x30, "AttributeTypeAndValue"));
-      const id = oid(der.subarray(expect(type, 0x06, "attribute type").start, type!.end));
-      if (value === undefined) throw new DerError("attribute value expected");
-      attributes.push([ATTRIBUTE_NAMES[id] ?? id, text(value.tag, der.subarray(value.start, value.end))]);
-    }
+function attributes(name: Name): NameAttributes {
+  const out: [string, string][] = [];
+  for (const rdn of name) {
+    for (const { type, value } of rdn) out.push([ATTRIBUTE_NAMES[type] ?? type, value.anyValue === undefined ? value.toString() : `#${hex(new Uint8Array(value.anyValue))}`]);
   }
   // DER lists the least specific RDN first; RFC 4514 strings (and Cloudflare's DN fields) start with the most specific.
-  return attributes.reverse();
+  return out.reverse();
 }
 
-function time(der: Uint8Array, tlv: Tlv | undefined): number {
-  if (tlv === undefined || (tlv.tag !== 0x17 && tlv.tag !== 0x18)) throw new DerError("time expected");
-  const s = String.fromCharCode(...der.subarray(tlv.start, tlv.end));
-  // RFC 5280 §4.1.2.5: UTCTime YYMMDDHHMMSSZ (YY < 50: 20YY), GeneralizedTime YYYYMMDDHHMMSSZ.
-  const m = (tlv.tag === 0x17 ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/ : /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/).exec(s);
-  if (m === null) throw new DerError("bad time");
-  const [, y, mo, d, h, mi, se] = m.map(Number) as number[];
-  const year = tlv.tag === 0x17 ? ((y as number) < 50 ? 2000 : 1900) + (y as number) : (y as number);
-  return Date.UTC(year, (mo as number) - 1, d, h, mi, se);
-}
-
-/** The fields of a DER-encoded certificate; undefined when it is not one. */
+/**
+ * The fields of a DER-encoded certificate; undefined when it is not one (or has bytes after it). The DER is read by
+ * asn1js with the RFC 5280 schema of @peculiar/asn1-x509 (which takes UTCTime years below 50 as 20YY, §4.1.2.5.1).
+ */
 export async function certificateFields(der: Uint8Array): Promise<CertificateFields | undefined> {
+  let tbs: Certificate["tbsCertificate"];
   try {
-    const cert = expect(readTlv(der, 0, der.length), 0x30, "Certificate");
-    if (cert.end !== der.length) return undefined;
-    const [tbs] = children(der, cert);
-    const fields = children(der, expect(tbs, 0x30, "TBSCertificate"));
-    if (fields[0]?.tag === 0xa0) fields.shift(); // [0] version
-    const [serial, , issuer, validity, subject] = fields;
-    const serialTlv = expect(serial, 0x02, "serial number");
-    const [notBefore, notAfter] = children(der, expect(validity, 0x30, "Validity"));
-    const digest = await crypto.subtle.digest("SHA-256", der);
-    return {
-      serial: hex(der.subarray(serialTlv.start, serialTlv.end)).toUpperCase(),
-      issuer: name(der, expect(issuer, 0x30, "issuer")),
-      subject: name(der, expect(subject, 0x30, "subject")),
-      notBefore: time(der, notBefore),
-      notAfter: time(der, notAfter),
-      fingerprintSha256: hex(new Uint8Array(digest)),
-    };
-  } catch (error) {
-    if (error instanceof DerError || error instanceof TypeError) return undefined;
-    throw error;
+    const { offset, result } = fromBER(der);
+    if (offset !== der.byteLength) return undefined;
+    tbs = AsnParser.fromASN(result, Certificate).tbsCertificate;
+  } catch {
+    return undefined;
   }
+  const digest = await crypto.subtle.digest("SHA-256", der);
+  return {
+    serial: hex(new Uint8Array(tbs.serialNumber)).toUpperCase(),
+    issuer: attributes(tbs.issuer),
+    subject: attributes(tbs.subject),
+    notBefore: tbs.validity.notBefore.getTime().getTime(),
+    notAfter: tbs.validity.notAfter.getTime().getTime(),
+    fingerprintSha256: hex(new Uint8Array(digest)),
+  };
 }
 
 /** RFC 4514 §2.4 escaping of an attribute value. */

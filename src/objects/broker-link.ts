@@ -42,6 +42,14 @@ const SHARD_KEY = "shard";
 /** Set on first use: from then on the watchdog keeps the link connected, across evictions and redeploys. */
 const KEEP_CONNECTED_KEY = "keep-connected";
 
+/**
+ * The client certificate the links present to the broker: wrangler.toml's optional
+ * `[[mtls_certificates]] binding = "BROKER_MTLS"` (absent from the generated Env, where it is commented out).
+ */
+function brokerMtls(env: Env): Fetcher | undefined {
+  return (env as Partial<Record<"BROKER_MTLS", Fetcher>>).BROKER_MTLS;
+}
+
 function filterOf(config: GatewayConfig): string {
   return downstreamFilter(config.mountpoint, config.dnstream.topic);
 }
@@ -252,12 +260,17 @@ export class BrokerLink extends DurableObject<Env> {
     const filters = clean ? [] : [filter];
     await this.subscriptions.beforeConnect(filters, clean);
     let session: MqttSession | undefined;
-    const socket = openLinkSocket(url, this.shard, {
-      open: () => session?.start(),
-      bytes: (data) => session?.receive(data),
-      text: () => session?.end({ kind: "protocol", message: "broker sent a non-binary WebSocket frame" }),
-      end: (end) => this.onSocketEnd(session, end),
-    });
+    const socket = openLinkSocket(
+      url,
+      this.shard,
+      {
+        open: () => session?.start(),
+        bytes: (data) => session?.receive(data),
+        text: () => session?.end({ kind: "protocol", message: "broker sent a non-binary WebSocket frame" }),
+        end: (end) => this.onSocketEnd(session, end),
+      },
+      brokerMtls(this.env),
+    );
     session = new MqttSession(
       { send: (bytes) => socket.send(bytes) },
       {

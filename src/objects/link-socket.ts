@@ -1,5 +1,6 @@
 /**
- * The broker link's outbound WebSocket (MQTT over WebSocket, subprotocol `mqtt`): opens it, feeds binary messages
+ * The broker link's outbound WebSocket (MQTT over WebSocket, subprotocol `mqtt`): opens it (presenting a client
+ * certificate when an mTLS certificate binding is given), feeds binary messages
  * to the MQTT session, and turns its end — close event or error event — into one description, noting when the
  * broker sent a message larger than the runtime accepts. No listener throws out: an exception in an event
  * listener would reach the runtime as an uncaught error.
@@ -51,9 +52,32 @@ export interface LinkSocket {
   close(): void;
 }
 
-export function openLinkSocket(url: string, shard: number, handlers: LinkSocketHandlers): LinkSocket {
-  const socket = new WebSocket(url, "mqtt");
-  socket.binaryType = "arraybuffer";
+/** Longest part of a refused upgrade's body kept in the link's error (a broker or proxy explaining itself). */
+const REFUSAL_BODY_SHOWN = 300;
+
+/**
+ * Opens the link's WebSocket (MQTT over WebSocket, RFC 6455 §4.1 client handshake through the Fetch API, which
+ * takes `http(s)://` only). With an mTLS certificate binding (`BROKER_MTLS` in wrangler.toml: Workers' mtls_certificates
+ * binding, whose `fetch` always presents the uploaded client certificate in the TLS handshake, for brokers that
+ * require one) the upgrade goes through that binding; otherwise through the global `fetch`. Either way a refused
+ * upgrade gives its status and the start of its body rather than a bare error event.
+ */
+async function connect(url: string, mtls: Fetcher | undefined): Promise<WebSocket> {
+  const target = url.replace(/^ws(s?):/i, "http$1:");
+  const init = { headers: { Upgrade: "websocket", "Sec-WebSocket-Protocol": "mqtt" } };
+  const response = mtls === undefined ? await fetch(target, init) : await mtls.fetch(target, init);
+  const socket = response.webSocket;
+  if (response.status !== 101 || socket === null) {
+    const body = (await response.text().catch(() => "")).replace(/\s+/g, " ").trim().slice(0, REFUSAL_BODY_SHOWN);
+    throw new Error(`the broker refused the WebSocket upgrade: HTTP ${response.status}${body ? ` (${body})` : ""}`);
+  }
+  socket.accept();
+  return socket;
+}
+
+/** `mtls`: the mTLS certificate binding the connection presents a client certificate with, when one is bound. */
+export function openLinkSocket(url: string, shard: number, handlers: LinkSocketHandlers, mtls?: Fetcher): LinkSocket {
+  let socket: WebSocket | undefined;
   let ended = false;
   const guard =
     <E>(what: string, fn: (event: E) => void) =>
@@ -69,26 +93,41 @@ export function openLinkSocket(url: string, shard: number, handlers: LinkSocketH
     ended = true;
     handlers.end(end);
   };
-  socket.addEventListener("open", guard("open", () => handlers.open()));
-  socket.addEventListener(
-    "message",
-    guard("message", (event: MessageEvent) => {
-      if (ended) return;
-      if (event.data instanceof ArrayBuffer) handlers.bytes(new Uint8Array(event.data));
-      else handlers.text();
-    }),
+  const close = (ws: WebSocket): void => {
+    try {
+      ws.close(1000, "MQTT session ended");
+    } catch {
+      // already closed
+    }
+  };
+  connect(url, mtls).then(
+    (ws) => {
+      if (ended) return close(ws);
+      socket = ws;
+      ws.binaryType = "arraybuffer";
+      ws.addEventListener(
+        "message",
+        guard("message", (event: MessageEvent) => {
+          if (ended) return;
+          if (event.data instanceof ArrayBuffer) handlers.bytes(new Uint8Array(event.data));
+          else handlers.text();
+        }),
+      );
+      ws.addEventListener("close", guard("close", (event: CloseEvent) => finish(socketEnd(event.code, event.reason))));
+      ws.addEventListener("error", guard("error", (event: ErrorEvent) => finish(socketEnd(undefined, String(event.message ?? "")))));
+      // An accepted socket is open at once (no open event).
+      guard("open", () => handlers.open())(undefined);
+    },
+    (e: unknown) => guard("connect", () => finish({ tooBig: false, message: errorMessage(e) }))(undefined),
   );
-  socket.addEventListener("close", guard("close", (event: CloseEvent) => finish(socketEnd(event.code, event.reason))));
-  socket.addEventListener("error", guard("error", (event: ErrorEvent) => finish(socketEnd(undefined, String(event.message ?? "")))));
   return {
-    send: (bytes) => socket.send(bytes),
+    send: (bytes) => {
+      if (socket === undefined) throw new Error("the broker link's WebSocket is not open yet");
+      socket.send(bytes);
+    },
     close: () => {
       ended = true;
-      try {
-        socket.close(1000, "MQTT session ended");
-      } catch {
-        // already closed
-      }
+      if (socket !== undefined) close(socket);
     },
   };
 }

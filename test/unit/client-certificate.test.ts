@@ -36,6 +36,8 @@ describe("X.509 fields from DER", () => {
       const der = certificateBytes(bad);
       expect(der === undefined || (await certificateFields(der)) === undefined).toBe(true);
     }
+    // A certificate followed by anything else is not a certificate either.
+    expect(await certificateFields(Uint8Array.from([...certificateBytes(`:${FIXTURE}:`)!, 0x00]))).toBeUndefined();
   });
 });
 
