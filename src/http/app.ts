@@ -12,6 +12,7 @@ import { brokerApi } from "./api/broker";
 import { clientsApi } from "./api/clients";
 import { gatewayApi } from "./api/gateway";
 import { openApiDocument } from "./api/openapi";
+import { traceAuth, traceToken, traceUpgrade } from "./api/trace";
 import { ApiError, errorResponse } from "./errors";
 import { handleUpgrade, isUnderPath } from "./upgrade";
 
@@ -31,7 +32,10 @@ export function createApp(): Hono<{ Bindings: Env }> {
   const api = new Hono<{ Bindings: Env }>();
   // The document describes the API and holds no data: readable without credentials, like EMQX's swagger.
   api.get("/openapi.json", (c) => c.json(openApiDocument()));
+  // Before the admin check: a browser's trace socket authenticates with a token, not HTTP Basic (api/trace.ts).
+  api.get("/gateways/ocpp/clients/:clientid/trace", traceAuth, traceUpgrade);
   api.use("*", adminAuth);
+  api.post("/gateways/ocpp/clients/:clientid/trace", traceToken);
   api.route("/gateways/ocpp/authentication", authenticationApi);
   api.route("/gateways/ocpp/clients", clientsApi);
   api.route("/gateways/ocpp/broker", brokerApi);
