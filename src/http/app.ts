@@ -13,6 +13,7 @@ import { clientsApi } from "./api/clients";
 import { gatewayApi } from "./api/gateway";
 import { openApiDocument } from "./api/openapi";
 import { traceAuth, traceToken, traceUpgrade } from "./api/trace";
+import { dashboard } from "./dashboard";
 import { ApiError, errorResponse } from "./errors";
 import { handleUpgrade, isUnderPath } from "./upgrade";
 
@@ -41,6 +42,7 @@ export function createApp(): Hono<{ Bindings: Env }> {
   api.route("/gateways/ocpp/broker", brokerApi);
   api.route("/gateways/ocpp", gatewayApi);
   app.route(`${WORKER_ROUTES.api}/v5`, api);
+  app.route(WORKER_ROUTES.dashboard, dashboard);
 
   app.notFound((c) => errorResponse(new ApiError(404, "RESOURCE_NOT_FOUND", "no such resource"), c));
   return app;

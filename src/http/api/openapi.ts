@@ -178,6 +178,7 @@ export function openApiDocument(): object {
             ...pagingParameters,
             { name: "like_clientid", in: "query", schema: { type: "string" } },
             { name: "like_username", in: "query", schema: { type: "string" } },
+            { name: "proto_ver", in: "query", schema: { enum: ["1.6", "2.0.1", "2.1"] } },
           ],
           responses: { "200": { description: "a page of clients", content: json(page(ref("Client"))) }, "400": error("bad paging"), ...common },
         },
