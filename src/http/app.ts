@@ -11,6 +11,7 @@ import { authenticationApi } from "./api/authentication";
 import { brokerApi } from "./api/broker";
 import { clientsApi } from "./api/clients";
 import { gatewayApi } from "./api/gateway";
+import { metricsApi } from "./api/metrics";
 import { openApiDocument } from "./api/openapi";
 import { traceAuth, traceToken, traceUpgrade } from "./api/trace";
 import { dashboard } from "./dashboard";
@@ -40,6 +41,7 @@ export function createApp(): Hono<{ Bindings: Env }> {
   api.route("/gateways/ocpp/authentication", authenticationApi);
   api.route("/gateways/ocpp/clients", clientsApi);
   api.route("/gateways/ocpp/broker", brokerApi);
+  api.route("/gateways/ocpp/metrics", metricsApi);
   api.route("/gateways/ocpp", gatewayApi);
   app.route(`${WORKER_ROUTES.api}/v5`, api);
   app.route(WORKER_ROUTES.dashboard, dashboard);

@@ -54,6 +54,7 @@ export interface ClientStats {
   readonly malformed: number;
   readonly invalid: number;
   readonly dropped: number;
+  readonly call_errors: number;
 }
 
 const CONNECTION_KEY = "connection";
@@ -296,6 +297,7 @@ export class ChargePoint extends DurableObject<Env> {
       malformed: a?.malformed ?? 0,
       invalid: a?.invalid ?? 0,
       dropped: a?.dropped ?? 0,
+      call_errors: a?.callErrors ?? 0,
     };
   }
 

@@ -80,6 +80,12 @@ export class ClientRegistry extends DurableObject<Env> {
     return this.ctx.storage.sql.exec<Row>("SELECT * FROM clients WHERE clientid = ?", clientid).toArray()[0];
   }
 
+  /** How many charge points are connected with each OCPP version. */
+  async countByVersion(): Promise<Record<string, number>> {
+    const rows = this.ctx.storage.sql.exec<{ proto_ver: string; n: number }>("SELECT proto_ver, COUNT(*) AS n FROM clients GROUP BY proto_ver").toArray();
+    return Object.fromEntries(rows.map((r) => [r.proto_ver, r.n]));
+  }
+
   async list(query: ClientQuery): Promise<ClientPage> {
     const where: string[] = [];
     const args: string[] = [];

@@ -188,6 +188,25 @@ export function openApiDocument(): object {
         get: { summary: "A connected charge point", responses: { "200": { description: "the client", content: json(ref("Client")) }, "404": error("not connected"), ...common } },
         delete: { summary: "Kick: close its connection (1000, kicked)", responses: { "204": { description: "kicked" }, "404": error("not connected"), ...common } },
       },
+      "/gateways/ocpp/clients/{clientid}/trace": {
+        parameters: [{ name: "clientid", in: "path", required: true, schema: { type: "string" } }],
+        get: {
+          summary: "Live trace (WebSocket upgrade): a copy of every frame and envelope of this charge point while open",
+          description: "HTTP Basic, or the subprotocols `ocpp-trace, token.<token>` with a token from POST. At most 4 watchers per charge point.",
+          responses: { "101": { description: "trace socket" }, "400": error("bad clientid"), "426": error("not an upgrade"), "429": error("too many watchers or failed logins"), ...common },
+        },
+        post: {
+          summary: "A token for the trace socket of this charge point, good for 60 s",
+          responses: {
+            "201": { description: "token", content: json({ type: "object", properties: { token: { type: "string" }, expires_at: { type: "string" }, expires_in: { type: "integer" }, protocols: { type: "array", items: { type: "string" } } } }) },
+            "400": error("bad clientid"),
+            ...common,
+          },
+        },
+      },
+      "/gateways/ocpp/metrics": {
+        get: { summary: "Prometheus text format: connections by version, frame and error figures, outbox depth, broker links", responses: { "200": { description: "text/plain; version=0.0.4" }, ...common } },
+      },
     },
   };
 }
