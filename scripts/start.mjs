@@ -68,6 +68,7 @@ async function main() {
   const brokerTls = brokerTlsSettings(process.env);
   // --- end TLS front
   await import("../schemas/build.mjs");
+  await import("./build-dashboard.mjs");
 
   let broker;
   let mqttUrl = process.env.MQTT_URL;
@@ -179,6 +180,7 @@ async function main() {
   const apiStatus = await fetch(`http://${HOST}:${workerPort}/api/v5/gateways/ocpp`, { signal: AbortSignal.timeout(5000) }).then((r) => (void r.arrayBuffer(), r.status), () => 0);
   if (apiStatus === 503) say("  management API:  off; set ADMIN_API_KEY and ADMIN_API_SECRET (environment or .dev.vars) to turn it on");
   else say(`  management API:  ${api}   (HTTP Basic: ADMIN_API_KEY, ADMIN_API_SECRET)`);
+  if (apiStatus !== 503) say(`  dashboard:       ${tls === undefined ? "http" : "https"}://${HOST}:${port}/dashboard/   (sign in with the same key and secret)`);
   // --- TLS front
   if (tls !== undefined) {
     say(`  TLS:             wss://${HOST}:${port}/ocpp/<charge point id> and https://${HOST}:${port}/api/v5 (TLS_CERT)`);

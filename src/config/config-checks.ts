@@ -21,7 +21,7 @@ import { DAY_MS, HOUR_MS, parseDuration, SECOND_MS } from "./duration";
 import type { GatewayConfig } from "./gateway-config";
 
 /** Path prefixes the Worker serves itself (src/http/app.ts): the management API and the service description. */
-export const WORKER_ROUTES = { info: "/", api: "/api" } as const;
+export const WORKER_ROUTES = { info: "/", api: "/api", dashboard: "/dashboard" } as const;
 
 /**
  * Longest value of each duration. A heartbeat deadline is at most (backoff + 1) intervals away: 1001 × 24 h is
@@ -117,6 +117,7 @@ function pathProblems(config: GatewayConfig): string[] {
     if (path === WORKER_ROUTES.info || shadows(WORKER_ROUTES.api)) {
       problems.push(`${field}: must not be ${WORKER_ROUTES.info} or ${WORKER_ROUTES.api} or lie under ${WORKER_ROUTES.api}/ (the management API's routes)`);
     }
+    if (shadows(WORKER_ROUTES.dashboard)) problems.push(`${field}: must not be or lie under ${WORKER_ROUTES.dashboard} (the dashboard's pages)`);
   }
   return problems;
 }

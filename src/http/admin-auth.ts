@@ -17,7 +17,10 @@ export const adminAuth: MiddlewareHandler<{ Bindings: Env }> = async (c, next) =
   if (!key || !secret) {
     throw new ApiError(503, "SERVICE_UNAVAILABLE", "the management API is disabled: ADMIN_API_KEY and ADMIN_API_SECRET are not set");
   }
-  const challenge = { "WWW-Authenticate": 'Basic realm="OCPP gateway management", charset="UTF-8"' };
+  // A script that says so (X-Requested-With, as the dashboard does) gets no challenge: a browser would answer a
+  // challenge to a page's fetch with its own password dialog.
+  const challenge: Record<string, string> =
+    c.req.header("X-Requested-With") === undefined ? { "WWW-Authenticate": 'Basic realm="OCPP gateway management", charset="UTF-8"' } : {};
   const credentials = parseBasic(c.req.header("Authorization"));
   if (credentials === undefined) throw new ApiError(401, "UNAUTHORIZED", "API key and secret required (HTTP Basic)", {}, challenge);
   const attempt = await new LoginThrottle(c.env.LOGIN_GUARD).admit("admin", sourceOf(c.req.header("CF-Connecting-IP")));

@@ -11,7 +11,10 @@ import { authenticationApi } from "./api/authentication";
 import { brokerApi } from "./api/broker";
 import { clientsApi } from "./api/clients";
 import { gatewayApi } from "./api/gateway";
+import { metricsApi } from "./api/metrics";
 import { openApiDocument } from "./api/openapi";
+import { traceAuth, traceToken, traceUpgrade } from "./api/trace";
+import { dashboard } from "./dashboard";
 import { ApiError, errorResponse } from "./errors";
 import { handleUpgrade, isUnderPath } from "./upgrade";
 
@@ -31,12 +34,17 @@ export function createApp(): Hono<{ Bindings: Env }> {
   const api = new Hono<{ Bindings: Env }>();
   // The document describes the API and holds no data: readable without credentials, like EMQX's swagger.
   api.get("/openapi.json", (c) => c.json(openApiDocument()));
+  // Before the admin check: a browser's trace socket authenticates with a token, not HTTP Basic (api/trace.ts).
+  api.get("/gateways/ocpp/clients/:clientid/trace", traceAuth, traceUpgrade);
   api.use("*", adminAuth);
+  api.post("/gateways/ocpp/clients/:clientid/trace", traceToken);
   api.route("/gateways/ocpp/authentication", authenticationApi);
   api.route("/gateways/ocpp/clients", clientsApi);
   api.route("/gateways/ocpp/broker", brokerApi);
+  api.route("/gateways/ocpp/metrics", metricsApi);
   api.route("/gateways/ocpp", gatewayApi);
   app.route(`${WORKER_ROUTES.api}/v5`, api);
+  app.route(WORKER_ROUTES.dashboard, dashboard);
 
   app.notFound((c) => errorResponse(new ApiError(404, "RESOURCE_NOT_FOUND", "no such resource"), c));
   return app;

@@ -24,6 +24,7 @@ import { loadGatewayConfig } from "./config-store";
 import { CONNECT_HEADER, decodeConnectRequest } from "./connect-request";
 import { Neighbours } from "./neighbours";
 import { SqlOutboxStore } from "./outbox-store";
+import { TRACE_HEADER, TraceWatchers } from "./trace";
 
 /** What the object remembers of its current connection (durable storage: survives eviction and restarts). */
 interface StoredConnection {
@@ -53,6 +54,7 @@ export interface ClientStats {
   readonly malformed: number;
   readonly invalid: number;
   readonly dropped: number;
+  readonly call_errors: number;
 }
 
 const CONNECTION_KEY = "connection";
@@ -93,10 +95,14 @@ export class ChargePoint extends DurableObject<Env> {
   /** The current connection's session, built once per connection and instance (its state is the attachment). */
   private cachedSession: { readonly conn: Connection; readonly state: ConnectionState; readonly session: ChargePointSession } | undefined;
 
+  /** Operators watching this charge point's traffic (trace.ts); their sockets are never the charge point's. */
+  private readonly trace: TraceWatchers;
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.calls = new SqlCallStore(ctx.storage);
     this.outboxStore = new SqlOutboxStore(ctx.storage);
+    this.trace = new TraceWatchers(ctx);
   }
 
   private serialize<T>(task: () => Promise<T>): Promise<T> {
@@ -108,9 +114,19 @@ export class ChargePoint extends DurableObject<Env> {
     return run;
   }
 
-  /** Upgrade requests forwarded by the Worker, which has already checked id, subprotocol and credentials. */
+  /**
+   * Upgrade requests forwarded by the Worker, which has already checked id, subprotocol and credentials: a charge
+   * point's connection, or (no connect header; the Worker sets that header on every charge point upgrade, so a
+   * charge point cannot ask for this) an operator's trace watcher.
+   */
   override async fetch(request: Request): Promise<Response> {
     const connect = decodeConnectRequest(request.headers.get(CONNECT_HEADER));
+    const traceCid = request.headers.get(TRACE_HEADER);
+    if (connect === undefined && traceCid !== null && request.headers.get("Upgrade")?.toLowerCase() === "websocket") {
+      const stored = await this.loadStored().catch(() => undefined);
+      const open = this.currentSocket() !== undefined && stored?.cid === traceCid;
+      return this.trace.accept(traceCid, open, open ? stored?.protocol : undefined);
+    }
     if (connect === undefined || request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
       return Response.json({ code: "BAD_REQUEST", message: "not a gateway upgrade request" }, { status: 400 });
     }
@@ -129,7 +145,7 @@ export class ChargePoint extends DurableObject<Env> {
           ...(connect.ip === undefined ? {} : { ip: connect.ip }),
           ...(connect.certificate === undefined ? {} : { certificate: connect.certificate }),
         };
-        for (const old of this.ctx.getWebSockets()) await this.endConnection(old, 1000, DisconnectReason.Replaced, false);
+        for (const old of this.trace.chargePointSockets()) await this.endConnection(old, 1000, DisconnectReason.Replaced, false);
 
         this.ctx.acceptWebSocket(server, [this.stored.connId]);
         const attachment: SocketAttachment = {
@@ -170,6 +186,8 @@ export class ChargePoint extends DurableObject<Env> {
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     // Taken before waiting for earlier frames: the rate limit judges when a frame arrived, not when its turn came.
     const arrivedAt = Date.now();
+    // A watcher only listens: what it sends goes nowhere (never into the charge point's session).
+    if (this.trace.watching && this.trace.isWatcher(ws)) return;
     await this.serialize(async () => {
       // Read inside the serialized task: frames that arrive together must each see the previous one's state.
       const attachment = readAttachment(ws);
@@ -178,6 +196,7 @@ export class ChargePoint extends DurableObject<Env> {
         return this.closeQuietly(ws, 1011, "internal error");
       }
       if (attachment.closing !== undefined) return;
+      if (this.trace.watching) this.trace.send("in", typeof message === "string" ? message : `<binary frame, ${message.byteLength} bytes>`);
       if (typeof message !== "string") {
         log("warn", "binary_frame", { cid: attachment.cid });
         return this.endConnection(ws, 1003, DisconnectReason.UnexpectedFrame, true, "binary frames are not supported");
@@ -198,6 +217,7 @@ export class ChargePoint extends DurableObject<Env> {
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    if (this.trace.isWatcher(ws)) return this.trace.closed(ws, RESERVED_CLOSE_CODES.has(code) ? 1000 : code);
     const attachment = readAttachment(ws);
     this.closeQuietly(ws, RESERVED_CLOSE_CODES.has(code) ? 1000 : code, reason);
     if (attachment === undefined || attachment.closing !== undefined) return;
@@ -208,6 +228,7 @@ export class ChargePoint extends DurableObject<Env> {
   }
 
   override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
+    if (this.trace.isWatcher(ws)) return this.trace.closed(ws, 1011);
     log("warn", "socket_error", { cid: readAttachment(ws)?.cid, error: errorMessage(error) });
   }
 
@@ -218,6 +239,7 @@ export class ChargePoint extends DurableObject<Env> {
   async deliver(cid: string, envelope: string): Promise<boolean> {
     return this.serialize(async () => {
       await this.settleLostConnection();
+      if (this.trace.watching) this.trace.send("down", envelope);
       const connection = await this.loadStored() === undefined ? undefined : await this.connection();
       if (connection?.cid !== cid) {
         await this.reportNeverConnected(cid, envelope);
@@ -275,6 +297,7 @@ export class ChargePoint extends DurableObject<Env> {
       malformed: a?.malformed ?? 0,
       invalid: a?.invalid ?? 0,
       dropped: a?.dropped ?? 0,
+      call_errors: a?.callErrors ?? 0,
     };
   }
 
@@ -389,6 +412,7 @@ export class ChargePoint extends DurableObject<Env> {
   private async publishEvent(cid: string, event: string): Promise<void> {
     const { config } = await this.connection();
     const topic = renderTopic(config.mountpoint, config.events_topic, { cid });
+    if (this.trace.watching) this.trace.send("up", event, topic);
     if ((await this.outbox(cid, config).publish(topic, event, true)) === "refused") {
       log("error", "event_dropped", { cid, topic, reason: "outbox full or off and the broker unavailable" });
     }
@@ -419,7 +443,7 @@ export class ChargePoint extends DurableObject<Env> {
     this.lostChecked = true;
     const stored = await this.loadStored();
     // A record without connectedAt predates this check and cannot tell an open connection from a closed one.
-    if (stored?.connectedAt === undefined || stored.closedAt !== undefined || this.ctx.getWebSockets().length > 0) return;
+    if (stored?.connectedAt === undefined || stored.closedAt !== undefined || this.trace.chargePointSockets().length > 0) return;
     const connectedAt = stored.connectedAt;
     log("warn", "connection_lost", { cid: stored.cid, connId: stored.connId });
     const lost: SocketAttachment = {
@@ -465,7 +489,9 @@ export class ChargePoint extends DurableObject<Env> {
     }
     const config = await loadGatewayConfig(this.env);
     const topic = renderTopic(config.mountpoint, config.upstream.error_topic, { cid, ...(error.action === undefined ? {} : { action: error.action }) });
-    if ((await this.outbox(cid, config).publish(topic, gatewayErrorEnvelope(error), false, "ending")) === "refused") {
+    const errorEnvelope = gatewayErrorEnvelope(error);
+    if (this.trace.watching) this.trace.send("up", errorEnvelope, topic);
+    if ((await this.outbox(cid, config).publish(topic, errorEnvelope, false, "ending")) === "refused") {
       log("error", "upstream_unavailable", { cid, what: "gateway_error", uniqueId: error.uniqueId, topic });
     }
   }
@@ -480,9 +506,9 @@ export class ChargePoint extends DurableObject<Env> {
     return new Outbox(this.outboxStore, this.neighbours(cid).upstream(), policy, Date.now);
   }
 
-  /** The open socket of the current connection, if any (older ones may still be closing). */
+  /** The open socket of the current connection, if any (older ones may still be closing; watchers never are). */
   private currentSocket(): WebSocket | undefined {
-    for (const ws of this.ctx.getWebSockets()) {
+    for (const ws of this.trace.chargePointSockets()) {
       const a = readAttachment(ws);
       if (a !== undefined && a.closing === undefined && ws.readyState === WebSocket.OPEN) return ws;
     }
@@ -502,12 +528,16 @@ export class ChargePoint extends DurableObject<Env> {
         if (ws === undefined) return false;
         try {
           ws.send(text);
+          if (this.trace.watching) this.trace.send("out", text);
           return true;
         } catch {
           return false;
         }
       },
-      publish: (topic, payload, kind) => outbox.publish(topic, payload, false, kind),
+      publish: (topic, payload, kind) => {
+        if (this.trace.watching) this.trace.send("up", payload, topic);
+        return outbox.publish(topic, payload, false, kind);
+      },
       closeChargePoint: async (code, reason, text) => {
         const ws = this.currentSocket();
         if (ws !== undefined) await this.endConnection(ws, code, reason, true, text);

@@ -23,6 +23,8 @@ export interface ClientQuery {
   readonly limit: number;
   readonly like_clientid?: string;
   readonly like_username?: string;
+  /** Exact OCPP version ("1.6", "2.0.1", "2.1"), as EMQX's `proto_ver` filter. */
+  readonly proto_ver?: string;
 }
 
 export interface ClientPage {
@@ -78,6 +80,12 @@ export class ClientRegistry extends DurableObject<Env> {
     return this.ctx.storage.sql.exec<Row>("SELECT * FROM clients WHERE clientid = ?", clientid).toArray()[0];
   }
 
+  /** How many charge points are connected with each OCPP version. */
+  async countByVersion(): Promise<Record<string, number>> {
+    const rows = this.ctx.storage.sql.exec<{ proto_ver: string; n: number }>("SELECT proto_ver, COUNT(*) AS n FROM clients GROUP BY proto_ver").toArray();
+    return Object.fromEntries(rows.map((r) => [r.proto_ver, r.n]));
+  }
+
   async list(query: ClientQuery): Promise<ClientPage> {
     const where: string[] = [];
     const args: string[] = [];
@@ -89,6 +97,10 @@ export class ClientRegistry extends DurableObject<Env> {
     if (query.like_username) {
       where.push("instr(COALESCE(username, ''), ?) > 0");
       args.push(query.like_username);
+    }
+    if (query.proto_ver) {
+      where.push("proto_ver = ?");
+      args.push(query.proto_ver);
     }
     const clause = where.length > 0 ? `WHERE ${where.join(" AND ")}` : "";
     const count = this.ctx.storage.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM clients ${clause}`, ...args).one().n;

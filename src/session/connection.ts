@@ -58,6 +58,8 @@ export interface ConnectionState {
   csmsAnswered: number;
   /** Messages the gateway could neither publish nor keep (counted and logged). */
   dropped: number;
+  /** CALLERRORs the gateway itself sent the charge point (refused calls: invalid, malformed, over the limit, no broker). */
+  callErrors: number;
 }
 
 export function newConnectionState(now = 0, heartbeatInterval = 0): ConnectionState {
@@ -76,6 +78,7 @@ export function newConnectionState(now = 0, heartbeatInterval = 0): ConnectionSt
     tokensAt: now,
     csmsAnswered: 0,
     dropped: 0,
+    callErrors: 0,
   };
 }
 

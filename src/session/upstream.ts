@@ -76,14 +76,14 @@ export class Upstream {
     const { csms } = this.s;
     const refused = await csms.check("upstream", frame.action, "request", frame.payload, { messageTypeId: frame.type, uniqueId: frame.uniqueId, text });
     if (refused !== undefined) {
-      this.s.toChargePoint(callErrorText(frame.uniqueId, csms.code(refused.kind), refused.description, JSON.stringify(failureDetails(refused))));
+      this.refuse(callErrorText(frame.uniqueId, csms.code(refused.kind), refused.description, JSON.stringify(failureDetails(refused))));
       return;
     }
     this.s.cpCalls.remember(frame.uniqueId, frame.action);
     if (!(await csms.publish(this.callTopic(frame.action), upstreamEnvelope(frame), "call", frame.uniqueId))) {
       this.s.cpCalls.forget(frame.uniqueId);
       // The charge point's own retry logic takes over; nothing was accepted and then dropped.
-      this.s.toChargePoint(callErrorText(frame.uniqueId, csms.code(ErrorKind.Internal), "upstream unavailable"));
+      this.refuse(callErrorText(frame.uniqueId, csms.code(ErrorKind.Internal), "upstream unavailable"));
     }
   }
 
@@ -160,7 +160,7 @@ export class Upstream {
       frame: text.length > 256 ? `${text.slice(0, 256)}…` : text,
     });
     if (error.answerable && error.uniqueId !== undefined) {
-      this.s.toChargePoint(callErrorText(error.uniqueId, csms.code(error.kind), error.message));
+      this.refuse(callErrorText(error.uniqueId, csms.code(error.kind), error.message));
     } else if (
       error.uniqueId !== undefined &&
       (error.messageTypeId === MessageTypeId.CallResult || error.messageTypeId === MessageTypeId.CallError)
@@ -184,12 +184,18 @@ export class Upstream {
     }
   }
 
+  /** Sends one of the gateway's own CALLERRORs to the charge point, counted for the metrics. */
+  private refuse(text: string): void {
+    this.s.state.callErrors++;
+    this.s.toChargePoint(text);
+  }
+
   /** Over the limit: a CALL whose UniqueId is known is refused (the charger retries it); anything else closes. */
   private async overLimit(callId: string | undefined): Promise<void> {
     const { conn, csms, limit } = this.s;
     log("warn", "rate_limited", { cid: conn.cid, uniqueId: callId });
     if (callId !== undefined) {
-      this.s.toChargePoint(callErrorText(callId, csms.code(ErrorKind.Generic), limit.describe()));
+      this.refuse(callErrorText(callId, csms.code(ErrorKind.Generic), limit.describe()));
       return;
     }
     return this.s.ports.closeChargePoint(CLOSE_POLICY_VIOLATION, DisconnectReason.RateLimited, limit.describe());

@@ -63,7 +63,9 @@ describe("admin authentication", () => {
       "/gateways/ocpp/broker/restart",
       "/gateways/ocpp/clients",
       "/gateways/ocpp/clients/{clientid}",
+      "/gateways/ocpp/clients/{clientid}/trace",
       "/gateways/ocpp/enable/{enable}",
+      "/gateways/ocpp/metrics",
     ]);
     expect(Object.keys(doc.components.schemas.GatewayConfig?.properties ?? {})).toContain("message_format_checking");
     expect(JSON.stringify(doc)).not.toContain("#/definitions/");

@@ -78,10 +78,12 @@ export const clientsApi = new Hono<{ Bindings: Env }>()
     const page = paging(c);
     const like_clientid = c.req.query("like_clientid");
     const like_username = c.req.query("like_username");
+    const proto_ver = c.req.query("proto_ver");
     const result = await clientRegistry(c.env).list({
       ...page,
       ...(like_clientid ? { like_clientid } : {}),
       ...(like_username ? { like_username } : {}),
+      ...(proto_ver ? { proto_ver } : {}),
     });
     const described = await Promise.all(result.rows.map((row) => describe(c.env, row)));
     const data = described.filter((d) => d !== undefined);

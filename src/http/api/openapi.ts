@@ -178,6 +178,7 @@ export function openApiDocument(): object {
             ...pagingParameters,
             { name: "like_clientid", in: "query", schema: { type: "string" } },
             { name: "like_username", in: "query", schema: { type: "string" } },
+            { name: "proto_ver", in: "query", schema: { enum: ["1.6", "2.0.1", "2.1"] } },
           ],
           responses: { "200": { description: "a page of clients", content: json(page(ref("Client"))) }, "400": error("bad paging"), ...common },
         },
@@ -186,6 +187,25 @@ export function openApiDocument(): object {
         parameters: [{ name: "clientid", in: "path", required: true, schema: { type: "string" } }],
         get: { summary: "A connected charge point", responses: { "200": { description: "the client", content: json(ref("Client")) }, "404": error("not connected"), ...common } },
         delete: { summary: "Kick: close its connection (1000, kicked)", responses: { "204": { description: "kicked" }, "404": error("not connected"), ...common } },
+      },
+      "/gateways/ocpp/clients/{clientid}/trace": {
+        parameters: [{ name: "clientid", in: "path", required: true, schema: { type: "string" } }],
+        get: {
+          summary: "Live trace (WebSocket upgrade): a copy of every frame and envelope of this charge point while open",
+          description: "HTTP Basic, or the subprotocols `ocpp-trace, token.<token>` with a token from POST. At most 4 watchers per charge point.",
+          responses: { "101": { description: "trace socket" }, "400": error("bad clientid"), "426": error("not an upgrade"), "429": error("too many watchers or failed logins"), ...common },
+        },
+        post: {
+          summary: "A token for the trace socket of this charge point, good for 60 s",
+          responses: {
+            "201": { description: "token", content: json({ type: "object", properties: { token: { type: "string" }, expires_at: { type: "string" }, expires_in: { type: "integer" }, protocols: { type: "array", items: { type: "string" } } } }) },
+            "400": error("bad clientid"),
+            ...common,
+          },
+        },
+      },
+      "/gateways/ocpp/metrics": {
+        get: { summary: "Prometheus text format: connections by version, frame and error figures, outbox depth, broker links", responses: { "200": { description: "text/plain; version=0.0.4" }, ...common } },
       },
     },
   };
