@@ -13,7 +13,7 @@
  * Downstream (MQTT → charge point): the same shapes; `Action` is required on a CALL and a SEND and ignored on
  * replies, `ErrorDetails` is optional (sent as `{}` when absent). Types 5 and 6 only to a 2.1 charge point.
  */
-import { firstDuplicateKey, hasDuplicateKeys, objectMemberSpans, sliceSpan } from "../ocpp/json-scan";
+import { duplicateKeyWhere, hasDuplicateKeys, objectMemberSpans, sliceSpan } from "../ocpp/json-scan";
 import { isActionName, isJsonObject, type Frame, type JsonObject } from "../ocpp/frame";
 import { ErrorKind, hasMessageType, isKnownErrorCode, MessageTypeId, type OcppProtocol } from "../ocpp/protocol";
 
@@ -133,7 +133,7 @@ export function decodeDownstream(text: string, protocol: OcppProtocol): Downstre
   if (typeof value.UniqueId === "string") ids.uniqueId = value.UniqueId;
   if (typeof value.Action === "string") ids.action = value.Action;
   // The Payload is forwarded as written: a duplicate key would reach the charge point unchecked (see json-scan.ts).
-  if (hasDuplicateKeys(text, value)) return malformed(`envelope has a duplicate key at ${firstDuplicateKey(text) ?? ""}`, ids);
+  if (hasDuplicateKeys(text, value)) return malformed(`envelope has a duplicate key${duplicateKeyWhere(text)}`, ids);
 
   const type = value.MessageTypeId;
   if (type === undefined) return missing("MessageTypeId", ids);

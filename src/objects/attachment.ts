@@ -57,6 +57,7 @@ function parseAttachment(a: unknown): SocketAttachment | undefined {
   if (!Array.isArray(r.cpCalls) || !r.cpCalls.every(isIdActionPair)) return undefined;
   // Added after the first release: an attachment written before them has none.
   if (!isCount(r.csmsAnswered)) r.csmsAnswered = 0;
+  if (!isCount(r.limited)) r.limited = 0;
   if (!isCount(r.callErrors)) r.callErrors = 0;
   if (!Array.isArray(r.answeredCpCalls) || !r.answeredCpCalls.every(isIdActionPair)) r.answeredCpCalls = [];
   return a as SocketAttachment;

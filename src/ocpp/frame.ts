@@ -7,7 +7,7 @@
  * UniqueId could be read. A malformed CALLRESULT or CALLERROR is never answered (OCPP-J §4.2.3: CALLERROR only
  * replies to a CALL), but its UniqueId is kept so the gateway can tell the CSMS which call went wrong.
  */
-import { firstDuplicateKey, hasDuplicateKeys, lastElementSpan, sliceSpan } from "./json-scan";
+import { duplicateKeyWhere, hasDuplicateKeys, lastElementSpan, sliceSpan } from "./json-scan";
 import { ErrorKind, hasMessageType, isSignedAction, MessageTypeId, type OcppProtocol } from "./protocol";
 
 export type JsonObject = { [key: string]: unknown };
@@ -138,8 +138,7 @@ export function parseFrame(text: string, protocol: OcppProtocol): FrameResult {
   if (result.ok && hasDuplicateKeys(text, value)) {
     // The frame is relayed as written: a receiver that keeps the first of two keys would read something the
     // checks never saw. FormationViolation: the payload does not conform to the PDU (OCPP-J 1.6 §4.2.3).
-    const at = firstDuplicateKey(text) ?? "";
-    return fail({ ...base, kind: ErrorKind.Formation, message: `frame has a duplicate key at ${at}` });
+    return fail({ ...base, kind: ErrorKind.Formation, message: `frame has a duplicate key${duplicateKeyWhere(text)}` });
   }
   return result;
 }

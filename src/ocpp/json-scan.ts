@@ -194,7 +194,11 @@ export function hasDuplicateKeys(text: string, value: unknown): boolean {
 interface Container {
   /** Keys seen so far (objects only). */
   readonly keys?: Set<string>;
-  readonly pointer: string;
+  /**
+   * This container's token in its parent (undefined for the root). The pointer is joined from the tokens on the
+   * stack only when a duplicate is found: building it per container would cost depth² for deeply nested input.
+   */
+  readonly token?: string;
   index: number;
   expectKey: boolean;
   lastKey: string;
@@ -218,15 +222,15 @@ export function firstDuplicateKey(text: string): string | undefined {
       if (top?.keys !== undefined && top.expectKey) {
         const raw = text.slice(i + 1, end - 1);
         const key = raw.includes("\\") ? (JSON.parse(text.slice(i, end)) as string) : raw;
-        if (top.keys.has(key)) return `${top.pointer}/${pointerToken(key)}`;
+        if (top.keys.has(key)) return `${stack.map((c) => (c.token === undefined ? "" : `/${c.token}`)).join("")}/${pointerToken(key)}`;
         top.keys.add(key);
         top.lastKey = key;
         top.expectKey = false;
       }
       i = end - 1;
     } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-      const pointer = top === undefined ? "" : `${top.pointer}/${top.keys === undefined ? String(top.index) : pointerToken(top.lastKey)}`;
-      stack.push({ ...(c === OPEN_BRACE ? { keys: new Set<string>() } : {}), pointer, index: 0, expectKey: c === OPEN_BRACE, lastKey: "" });
+      const token = top === undefined ? undefined : top.keys === undefined ? String(top.index) : pointerToken(top.lastKey);
+      stack.push({ ...(c === OPEN_BRACE ? { keys: new Set<string>() } : {}), ...(token === undefined ? {} : { token }), index: 0, expectKey: c === OPEN_BRACE, lastKey: "" });
     } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
       stack.pop();
     } else if (c === COMMA && top !== undefined) {
@@ -235,6 +239,20 @@ export function firstDuplicateKey(text: string): string | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * Longest document whose duplicate key is located for the error message. Locating allocates per nested container
+ * (≈3 µs a level), so a large, deeply nested frame could make every refusal cost tens of ms; past this size the
+ * refusal just does not say where.
+ */
+const LOCATE_LIMIT = 8 * 1024;
+
+/** Words for a refusal: " at <pointer>" when the document is small enough to locate the key, else "". */
+export function duplicateKeyWhere(text: string): string {
+  if (text.length > LOCATE_LIMIT) return "";
+  const at = firstDuplicateKey(text);
+  return at === undefined ? "" : ` at ${at}`;
 }
 
 export function sliceSpan(text: string, span: Span): string {

@@ -37,6 +37,8 @@ export interface ConnectionState {
   sent: number;
   /** Consecutive frames that could not be relayed; reset by a good frame. */
   badFrames: number;
+  /** Consecutive frames refused over the rate limit; reset by a frame within it. */
+  limited: number;
   /** All frames that could not be parsed on this connection. */
   malformed: number;
   /** All messages, either direction, that failed a schema check. */
@@ -67,6 +69,7 @@ export function newConnectionState(now = 0, heartbeatInterval = 0): ConnectionSt
     recv: 0,
     sent: 0,
     badFrames: 0,
+    limited: 0,
     malformed: 0,
     invalid: 0,
     cpCalls: [],

@@ -40,32 +40,37 @@ export class Upstream {
     state.lastSeen = Math.max(state.lastSeen, arrivedAt);
     const parsed = parseFrame(text, this.s.conn.protocol);
     if (!parsed.ok) {
-      // A malformed CALL is answered with its error either way (and counted towards max_bad_frames).
-      if (parsed.error.answerable || limit.take(arrivedAt)) return this.badFrame(parsed.error, text);
-      return this.overLimit(undefined);
+      // Malformed frames take a token like any other; over the limit, a malformed CALL is still answered.
+      if (!limit.take(arrivedAt)) return this.overLimit(parsed.error.answerable ? parsed.error.uniqueId : undefined);
+      state.limited = 0;
+      return this.badFrame(parsed.error, text);
     }
-    state.badFrames = 0;
     const frame = parsed.frame;
     switch (frame.type) {
       case MessageTypeId.Call:
         if (!limit.isPacedCall() && !limit.take(arrivedAt)) return this.overLimit(frame.uniqueId);
+        this.admitted();
         return this.call(frame, text);
       case MessageTypeId.CallResult: {
         const answer = await this.s.csmsCalls.answer(frame.uniqueId);
         // Answers to the gateway's own calls are paced by the gateway (one outstanding call): never limited.
         if (answer.kind === "unknown" && !limit.take(arrivedAt)) return this.overLimit(undefined);
+        this.admitted();
         return this.callResult(frame, text, answer);
       }
       case MessageTypeId.CallError: {
         const answer = await this.s.csmsCalls.answer(frame.uniqueId);
         if (answer.kind === "unknown" && !limit.take(arrivedAt)) return this.overLimit(undefined);
+        this.admitted();
         return this.callError(frame, answer);
       }
       case MessageTypeId.CallResultError:
         if (!limit.take(arrivedAt)) return this.overLimit(undefined);
+        this.admitted();
         return this.callResultError(frame);
       case MessageTypeId.Send:
         if (!limit.take(arrivedAt)) return this.overLimit(undefined);
+        this.admitted();
         return this.send(frame, text);
       default:
         return frame satisfies never;
@@ -190,11 +195,21 @@ export class Upstream {
     this.s.toChargePoint(text);
   }
 
-  /** Over the limit: a CALL whose UniqueId is known is refused (the charger retries it); anything else closes. */
+  /** A well-formed frame within the limit: the runs of malformed and refused frames are over. */
+  private admitted(): void {
+    this.s.state.badFrames = 0;
+    this.s.state.limited = 0;
+  }
+
+  /**
+   * Over the limit: a CALL whose UniqueId is known is refused (the charger retries it), until `max_bad_frames` of
+   * them in a row; anything else, or a longer run, closes the connection.
+   */
   private async overLimit(callId: string | undefined): Promise<void> {
-    const { conn, csms, limit } = this.s;
-    log("warn", "rate_limited", { cid: conn.cid, uniqueId: callId });
-    if (callId !== undefined) {
+    const { conn, csms, limit, state } = this.s;
+    state.limited++;
+    log("warn", "rate_limited", { cid: conn.cid, uniqueId: callId, inRow: state.limited });
+    if (callId !== undefined && state.limited < conn.config.max_bad_frames) {
       this.refuse(callErrorText(callId, csms.code(ErrorKind.Generic), limit.describe()));
       return;
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { arrayElementSpans, firstDuplicateKey, hasDuplicateKeys, objectMemberSpans, sliceSpan } from "../../src/ocpp/json-scan";
+import { arrayElementSpans, duplicateKeyWhere, firstDuplicateKey, hasDuplicateKeys, objectMemberSpans, sliceSpan } from "../../src/ocpp/json-scan";
 
 const elements = (text: string) => arrayElementSpans(text)?.map((s) => sliceSpan(text, s));
 
@@ -72,5 +72,13 @@ describe("duplicate keys", () => {
     const deep = `${'{"a":'.repeat(100_000)}1${"}".repeat(100_000)}`;
     expect(hasDuplicateKeys(deep, JSON.parse(deep))).toBe(false);
     expect(firstDuplicateKey(deep)).toBeUndefined();
+  });
+});
+
+describe("duplicateKeyWhere", () => {
+  it("names the key in a small document, and stays silent (cheap) in a large one", () => {
+    expect(duplicateKeyWhere('{"a":1,"a":2}')).toBe(" at /a");
+    const deep = `${'{"a":'.repeat(4000)}1${"}".repeat(4000)}`;
+    expect(duplicateKeyWhere(`[2,"x","DataTransfer",{"z":${deep},"z":1}]`)).toBe("");
   });
 });

@@ -188,7 +188,27 @@ describe("limits", () => {
     for (let i = 0; i < 2; i++) await t.relay.fromChargePoint(`[2,"h${i}","Heartbeat",{}]`);
     await t.relay.fromChargePoint('[2,"bad","Heartbeat",[]]');
     expect(t.closed).toEqual([]);
-    expect(t.sent).toEqual([[4, "bad", "FormationViolation", expect.any(String), {}]]);
+    expect(t.sent).toEqual([[4, "bad", "GenericError", "rate limit exceeded: at most 1 frames per second", {}]]);
+  });
+
+  it("rate limit: malformed frames take tokens, and a run of max_bad_frames refusals closes (no free flood of bad CALLs)", async () => {
+    const t = setup({ config: config({ max_frames_per_second: 1, max_bad_frames: 5 }) });
+    // Alternating: a valid call over the limit does not reset the run. (The object drops frames after a close.)
+    const frames = Array.from({ length: 20 }, (_, i) => [`[2,"bad${i}","Heartbeat",[]]`, `[2,"ok${i}","Heartbeat",{}]`]).flat();
+    for (const frame of frames) {
+      if (t.closed.length > 0) break;
+      await t.relay.fromChargePoint(frame);
+    }
+    // The burst (2) covers bad0 and ok0; then four refusals, and the fifth in a row closes.
+    expect(t.sent.map((f) => (f as unknown[]).slice(1, 3))).toEqual([
+      ["bad0", "FormationViolation"],
+      ["bad1", "GenericError"],
+      ["ok1", "GenericError"],
+      ["bad2", "GenericError"],
+      ["ok2", "GenericError"],
+    ]);
+    expect(t.closed).toEqual([{ code: 1008, reason: "rate_limited", text: "rate limit exceeded: at most 1 frames per second" }]);
+    expect(t.on("ocpp/cp/CP1").map((m) => m.UniqueId)).toEqual(["ok0"]);
   });
 
   it("rate limit 0 turns it off", async () => {
