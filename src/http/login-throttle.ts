@@ -16,6 +16,8 @@ import type { LoginGuard } from "../objects/login-guard";
 import { ApiError } from "./errors";
 
 export interface LoginAttempt {
+  /** The source logged in as this credential recently (the guard's known sources): it is the charger itself. */
+  readonly known: boolean;
   /** Reports the result of the password check (and of the id binding). */
   finish(ok: boolean): Promise<void>;
   /** Ends the attempt without a check (it was refused for another reason before hashing). */
@@ -80,6 +82,7 @@ export class LoginThrottle {
       ends.push((outcome) => sourceGuard.finish(second.ticket, outcome));
     }
     return {
+      known: first.known,
       finish: (ok) => end(ok ? "succeeded" : "failed"),
       release: () => end("released"),
     };

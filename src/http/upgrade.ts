@@ -98,7 +98,7 @@ async function authenticate(env: Env, cid: string, header: string | null, source
   // The user record is read while the throttle decides, so a correct login waits for one round trip, not two.
   const [user, attempt] = await Promise.all([store.getUser(subject.userId), new LoginThrottle(env.LOGIN_GUARD).admit(`user:${hash}`, source)]);
   // Unknown users cost what known ones do (decoy with the configured algorithm), so the budget is taken alike.
-  if (!isolateHashBudget.take(hashCost(user?.algorithm ?? configuredAlgorithm(authenticator)))) {
+  if (!isolateHashBudget.take(hashCost(user?.algorithm ?? configuredAlgorithm(authenticator)), attempt.known)) {
     await attempt.release();
     throw new ApiError(503, "SERVICE_UNAVAILABLE", "too many logins at once; try again shortly", { reason: "busy" }, { "Retry-After": "1" });
   }

@@ -149,6 +149,34 @@ describe("hashing work per isolate is capped", () => {
   });
 });
 
+describe("the hashing cap is no lock-out button", () => {
+  it("while strangers' guesses exhaust the isolate's budget, a charger from its known address still gets in", async () => {
+    await authenticator({ password_hash_algorithm: { name: "pbkdf2", iterations: 100_000 } });
+    await user("CP-KB", "right");
+    // The first login makes the address known; it waits while an earlier test's burst still holds the budget.
+    for (let tries = 0; ; tries++) {
+      const first = await upgrade("CP-KB", basic("CP-KB", "right"), "100.64.1.1");
+      if (first.status === 101) {
+        first.webSocket?.accept();
+        first.webSocket?.close(1000);
+        break;
+      }
+      if (first.status !== 503 || tries > 50) throw new Error(`first login refused: ${first.status}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // Addresses of their own (each address has its own failure budget, kept across this file's tests).
+    const guess = (i: number) => upgrade(`CP-G-${i}`, basic(`CP-G-${i}`, "guess"), `100.64.0.${i + 1}`);
+    // 30 × 100,000 units against 1,000,000 a second: the budget is spent, and stays spent while more arrive.
+    await Promise.all(Array.from({ length: 30 }, (_, i) => guess(i)));
+    const more = Array.from({ length: 20 }, (_, i) => guess(30 + i));
+    const charger = await upgrade("CP-KB", basic("CP-KB", "right"), "100.64.1.1");
+    expect((await Promise.all(more)).some((r) => r.status === 503)).toBe(true);
+    expect(charger.status).toBe(101);
+    charger.webSocket?.accept();
+    charger.webSocket?.close(1000);
+  });
+});
+
 describe("unknown users cost the configured algorithm's work", () => {
   it("with pbkdf2 configured, a login as an unknown user runs PBKDF2 with the configured parameters", async () => {
     await authenticator({ password_hash_algorithm: { name: "pbkdf2", mac_fun: "sha512", iterations: 3000, dk_length: 32 } });

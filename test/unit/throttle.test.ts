@@ -153,6 +153,16 @@ describe("HashBudget", () => {
     clock.t += 1;
     expect(budget.take(1)).toBe(true);
   });
+
+  it("work for a known source is always allowed and charged (down to a second's debt), so strangers wait longer", () => {
+    const clock = { t: 0 };
+    const budget = new HashBudget(1_000_000, () => clock.t);
+    while (budget.take(100_000));
+    expect(budget.take(100_000, true)).toBe(true);
+    clock.t += 50;
+    // 50 ms refilled 50,000 units, but the known login's 100,000 are owed first.
+    expect(budget.take(40_000)).toBe(false);
+  });
 });
 
 describe("binding a credential to the charge point id", () => {
