@@ -58,6 +58,8 @@ export interface ClientStats {
 }
 
 const CONNECTION_KEY = "connection";
+/** For an object whose charge point never connected: the id whose outbox holds a report (see retryUnconnected). */
+const UNCONNECTED_CID_KEY = "unconnected:cid";
 /** While the charge point is away: when its queued calls expire. */
 const SESSION_EXPIRY_KEY = "session:expires-at";
 /**
@@ -307,7 +309,7 @@ export class ChargePoint extends DurableObject<Env> {
       this.alarmAt = null;
       const now = Date.now();
       const stored = await this.loadStored();
-      if (stored === undefined) return;
+      if (stored === undefined) return this.retryUnconnected();
       await this.settleLostConnection();
       const ws = this.currentSocket();
       const attachment = ws === undefined ? undefined : readAttachment(ws);
@@ -346,7 +348,11 @@ export class ChargePoint extends DurableObject<Env> {
   /** Arms the alarm for the earliest deadline, writing to storage only when it must move earlier. */
   private async scheduleAlarm(): Promise<void> {
     const stored = await this.loadStored();
-    if (stored === undefined) return;
+    if (stored === undefined) {
+      const retry = await this.outboxStore.retry();
+      if (retry !== undefined) await this.ctx.storage.setAlarm(Math.min(retry.at, Date.now() + MAX_ALARM_DELAY_MS));
+      return;
+    }
     const deadlines: number[] = [];
     const attachment = this.currentAttachment();
     if (attachment !== undefined) {
@@ -491,9 +497,27 @@ export class ChargePoint extends DurableObject<Env> {
     const topic = renderTopic(config.mountpoint, config.upstream.error_topic, { cid, ...(error.action === undefined ? {} : { action: error.action }) });
     const errorEnvelope = gatewayErrorEnvelope(error);
     if (this.trace.watching) this.trace.send("up", errorEnvelope, topic);
-    if ((await this.outbox(cid, config).publish(topic, errorEnvelope, false, "ending")) === "refused") {
-      log("error", "upstream_unavailable", { cid, what: "gateway_error", uniqueId: error.uniqueId, topic });
+    const outbox = this.outbox(cid, config);
+    const outcome = await outbox.publish(topic, errorEnvelope, false, "ending");
+    if (outcome === "refused") log("error", "upstream_unavailable", { cid, what: "gateway_error", uniqueId: error.uniqueId, topic });
+    if (outcome === "queued" && (await outbox.length()) > 0) {
+      // Nothing else is stored for this id, so the alarm must know whose outbox to retry (removed once empty).
+      await this.ctx.storage.put(UNCONNECTED_CID_KEY, cid);
+      await this.scheduleAlarm();
     }
+  }
+
+  /**
+   * The alarm of an object whose charge point never connected: only reports waiting in the outbox (a broker outage
+   * when a command for it arrived) are retried; once they are out, nothing is left in storage.
+   */
+  private async retryUnconnected(): Promise<void> {
+    const cid = await this.ctx.storage.get<string>(UNCONNECTED_CID_KEY);
+    if (cid === undefined) return;
+    const outbox = this.outbox(cid, await loadGatewayConfig(this.env));
+    await outbox.retryIfDue();
+    if ((await outbox.length()) === 0) await this.ctx.storage.delete(UNCONNECTED_CID_KEY);
+    else await this.scheduleAlarm();
   }
 
   private neighbours(cid: string): Neighbours {

@@ -2,6 +2,7 @@
 // earlier version: the real Worker, object, storage alarm and broker.
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SqlOutboxStore } from "../../src/objects/outbox-store";
 import { MAX_HEARTBEAT_INTERVAL_S } from "../../src/session/lifecycle";
 import { ChargePointSocket } from "../worker-helpers/charge-point-socket";
 import { MqttProbe, type Received } from "../worker-helpers/mqtt-probe";
@@ -62,5 +63,36 @@ describe("stored state from an earlier version", () => {
     cp.send([3, "old-1", { status: "Accepted" }]);
     expect((await csms.next(on(`ocpp/cp/${cid}/Reply`, "old-1"))).json()).toMatchObject({ Action: "Reset" });
     cp.close();
+  });
+});
+
+describe("charge points that never connected", () => {
+  it("a command for one leaves no storage behind", async () => {
+    const cid = "timers-never";
+    await csms.publish(`ocpp/cs/${cid}`, { MessageTypeId: 2, UniqueId: "n-1", Action: "Reset", Payload: { type: "Soft" } });
+    expect((await csms.next(on(`ocpp/cp/${cid}/Reply`, "n-1"))).json()).toMatchObject({ Reason: "not_connected", ErrorCode: "GenericError" });
+    const left = await runInDurableObject(stubOf(cid), async (_instance, state) => [...(await state.storage.list()).keys()]);
+    expect(left.filter((k) => !k.startsWith("__"))).toEqual([]);
+  });
+
+  it("a not_connected report left waiting in the outbox by a broker outage goes out on the object's alarm; then nothing is left", async () => {
+    const cid = "timers-never-queued";
+    const stub = stubOf(cid);
+    const report = JSON.stringify({ MessageTypeId: 4, UniqueId: "q-1", Action: "Reset", ErrorCode: "GenericError", ErrorDescription: "charge point is not connected", ErrorDetails: {}, Origin: "gateway", Reason: "not_connected" });
+    // The state such an outage leaves: the report kept in the outbox, a retry due, the alarm armed.
+    await runInDurableObject(stub, async (_instance, state) => {
+      const store = new SqlOutboxStore(state.storage);
+      await store.append({ topic: `ocpp/cp/${cid}/Reply`, payload: report, retain: false, queuedAt: Date.now() });
+      await store.setRetry({ at: Date.now() - 1, attempts: 1 });
+      await state.storage.put("unconnected:cid", cid);
+      await state.storage.setAlarm(Date.now());
+    });
+    // The alarm is due at once, so the runtime runs it.
+    expect((await csms.next(on(`ocpp/cp/${cid}/Reply`, "q-1"))).json()).toMatchObject({ Reason: "not_connected" });
+    const left = await runInDurableObject(stub, async (_instance, state) => ({
+      keys: [...(await state.storage.list()).keys()].filter((k) => !k.startsWith("__")),
+      outbox: await new SqlOutboxStore(state.storage).length(),
+    }));
+    expect(left).toEqual({ keys: [], outbox: 0 });
   });
 });
