@@ -136,6 +136,7 @@ export class ChargePoint extends DurableObject<Env> {
     try {
       await this.serialize(async () => {
         await this.settleLostConnection();
+        const previousProtocol = (await this.loadStored())?.protocol;
         const now = Date.now();
         this.stored = {
           connId: crypto.randomUUID(),
@@ -171,6 +172,9 @@ export class ChargePoint extends DurableObject<Env> {
         const relay = this.session(await this.connection(), attachment);
         // A call that went out on an earlier connection can no longer be answered.
         await relay.abandonInflight();
+        // Calls queued for a charge point that now speaks another OCPP version were checked against the other
+        // version's schemas: they end (`version_changed`) instead of reaching it.
+        if (previousProtocol !== undefined && previousProtocol !== connect.protocol) await relay.dropQueued("version_changed");
         await this.publishEvent(connect.cid, connectedEvent(clientInfo(attachment), connect.certificate));
         await relay.resume();
         saveState(server, attachment);

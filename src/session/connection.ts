@@ -86,7 +86,7 @@ export function newConnectionState(now = 0, heartbeatInterval = 0): ConnectionSt
 }
 
 /** Why the gateway ended a downstream call itself; sent as `Reason` in its CALLERROR envelope. */
-export type CallEnd = Refusal | "timeout" | "disconnected" | "session_expired";
+export type CallEnd = Refusal | "timeout" | "disconnected" | "session_expired" | "version_changed";
 
 /** WebSocket close code for a charge point that keeps sending frames we cannot read (RFC 6455 §7.4.1). */
 export const CLOSE_POLICY_VIOLATION = 1008;

@@ -61,6 +61,7 @@ export class CsmsPublisher {
       timeout: `no answer from the charge point within ${dnstream.awaiting_timeout}`,
       disconnected: "the charge point's connection ended before it answered",
       session_expired: `the charge point did not come back within ${dnstream.session_expiry_interval}`,
+      version_changed: `the charge point reconnected speaking OCPP ${this.conn.protocol.version}; the call was queued for another version`,
     };
     return this.report({
       uniqueId: call.uniqueId,

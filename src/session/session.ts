@@ -89,9 +89,14 @@ export class ChargePointSession {
   }
 
   /** The charge point stayed away past the session expiry: every queued call ends. */
-  async expireSession(): Promise<QueuedCall[]> {
+  expireSession(): Promise<QueuedCall[]> {
+    return this.dropQueued("session_expired");
+  }
+
+  /** Every queued call ends, reported with `end`. */
+  async dropQueued(end: "session_expired" | "version_changed"): Promise<QueuedCall[]> {
     const dropped = await this.parts.csmsCalls.drain();
-    for (const call of dropped) await this.parts.csms.endCall(call, "session_expired");
+    for (const call of dropped) await this.parts.csms.endCall(call, end);
     return dropped;
   }
 

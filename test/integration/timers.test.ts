@@ -96,3 +96,27 @@ describe("charge points that never connected", () => {
     expect(left).toEqual({ keys: [], outbox: 0 });
   });
 });
+
+describe("a charge point that comes back speaking another OCPP version", () => {
+  it("calls queued for its earlier version end with version_changed instead of reaching it", async () => {
+    const cid = "timers-version";
+    const v16 = await booted(cid, 60);
+    const reset16 = (id: string) => ({ MessageTypeId: 2, UniqueId: id, Action: "Reset", Payload: { type: "Soft" } });
+    await csms.publish(`ocpp/cs/${cid}`, reset16("v-1"));
+    await csms.publish(`ocpp/cs/${cid}`, reset16("v-2"));
+    expect((await v16.nextFrame())[1]).toBe("v-1");
+    // v-2 waits in the queue behind the outstanding v-1 before the charge point goes.
+    const stub = stubOf(cid);
+    for (let i = 0; (await stub.clientStats()).mqueue_len < 1; i++) {
+      if (i > 100) throw new Error("v-2 was never queued");
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    v16.close();
+    expect((await csms.next(on(`ocpp/cp/${cid}/Reply`, "v-1"))).json()).toMatchObject({ Reason: "disconnected" });
+    const v201 = await ChargePointSocket.open(cid, "ocpp2.0.1");
+    expect((await csms.next(on(`ocpp/cp/${cid}/Reply`, "v-2"))).json()).toMatchObject({ Reason: "version_changed", Action: "Reset", Origin: "gateway" });
+    await expect(v201.nextFrame(500)).rejects.toThrow(/no frame/);
+    v201.close();
+  });
+});
+
