@@ -122,7 +122,8 @@ beforeAll(async () => {
       WRANGLER_LOG: "warn",
       ADMIN_API_KEY: ADMIN.key,
       ADMIN_API_SECRET: ADMIN.secret,
-      GATEWAY_CONFIG: JSON.stringify({ max_frames_per_second: 0 }),
+      // The default configuration, the frame rate limit included.
+      GATEWAY_CONFIG: "",
     },
     await freePort(),
   );
