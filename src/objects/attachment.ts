@@ -5,6 +5,7 @@
 import { protocolBySubprotocol, type OcppProtocol } from "../ocpp/protocol";
 import type { ClientInfo } from "../session/lifecycle";
 import type { ConnectionState } from "../session/connection";
+import { isReported, type Reported } from "./analytics";
 
 export interface SocketAttachment extends ConnectionState {
   readonly v: 1;
@@ -17,6 +18,8 @@ export interface SocketAttachment extends ConnectionState {
   readonly connectedAt: number;
   /** Set when the gateway has decided to close this socket; frames arriving afterwards are ignored. */
   closing?: string;
+  /** What this connection's Analytics Engine points covered so far (analytics.ts). */
+  reported?: Reported;
 }
 
 function isCount(v: unknown): v is number {
@@ -60,6 +63,7 @@ function parseAttachment(a: unknown): SocketAttachment | undefined {
   if (!isCount(r.limited)) r.limited = 0;
   if (!isCount(r.callErrors)) r.callErrors = 0;
   if (!Array.isArray(r.answeredCpCalls) || !r.answeredCpCalls.every(isIdActionPair)) r.answeredCpCalls = [];
+  if (r.reported !== undefined && !isReported(r.reported)) delete r.reported;
   return a as SocketAttachment;
 }
 

@@ -17,6 +17,7 @@ import { errorMessage, log } from "../log";
 import { backoffDelay } from "../mqtt/backoff";
 import { MqttSession, type SessionEnd } from "../mqtt/session";
 import { downstreamFilter } from "../mqtt/topics";
+import { GatewayAnalytics } from "./analytics";
 import { ConfigCache } from "./config-cache";
 import { DownstreamRouter } from "./link-downstream";
 import { openLinkSocket, type LinkSocket, type SocketEnd } from "./link-socket";
@@ -76,9 +77,12 @@ export class BrokerLink extends DurableObject<Env> {
   /** The broker refused our credentials: nothing will change before the slow retry, so publishes fail at once. */
   private authRefused = false;
   private readonly stats = { connects: 0, published: 0, delivered: 0, refused: 0, dropped: 0, sessionsDiscarded: 0 };
+  /** A `link` point per watchdog tick (analytics.ts). */
+  private readonly analytics: GatewayAnalytics;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.analytics = GatewayAnalytics.fromEnv(env);
     this.subscriptions = new LinkSubscriptions(ctx.storage, () => this.shard);
     this.config = new ConfigCache(env, CONFIG_TTL_MS, (config) => this.applyFilter(filterOf(config)));
     this.router = new DownstreamRouter({
@@ -212,6 +216,7 @@ export class BrokerLink extends DurableObject<Env> {
     if (!this.keepConnected) return;
     this.ensureConnecting();
     this.armWatchdog();
+    this.analytics.linkTick({ shard: this.shard, state: this.state, clientId: this.clientId(), attached: this.attached.size, ...this.stats, ...(this.lastError === undefined ? {} : { lastError: this.lastError }) });
   }
 
   private async adoptShard(shard: number): Promise<void> {

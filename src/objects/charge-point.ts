@@ -18,6 +18,7 @@ import { Outbox } from "../session/outbox";
 import { newConnectionState, type Connection, type ConnectionState, type SessionPorts } from "../session/connection";
 import { ChargePointSession } from "../session/session";
 import { notConnectedError } from "../session/unconnected";
+import { GatewayAnalytics } from "./analytics";
 import { clientInfo, readAttachment, saveState, writeAttachment, type SocketAttachment } from "./attachment";
 import { SqlCallStore } from "./call-store";
 import { loadGatewayConfig } from "./config-store";
@@ -99,12 +100,15 @@ export class ChargePoint extends DurableObject<Env> {
 
   /** Operators watching this charge point's traffic (trace.ts); their sockets are never the charge point's. */
   private readonly trace: TraceWatchers;
+  /** Analytics Engine points at a connection's end and from its alarm, never per message (analytics.ts). */
+  private readonly analytics: GatewayAnalytics;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.calls = new SqlCallStore(ctx.storage);
     this.outboxStore = new SqlOutboxStore(ctx.storage);
     this.trace = new TraceWatchers(ctx);
+    this.analytics = GatewayAnalytics.fromEnv(env);
   }
 
   private serialize<T>(task: () => Promise<T>): Promise<T> {
@@ -336,6 +340,7 @@ export class ChargePoint extends DurableObject<Env> {
           if (dropped.length > 0) log("info", "session_expired", { cid: stored.cid, dropped: dropped.length });
         }
       }
+      await this.analyticsTick(now);
       await this.scheduleAlarm();
     }).catch(async (e: unknown) => {
       // Not thrown out (the runtime would retry a few times, then give up on the timers): try again later.
@@ -343,6 +348,16 @@ export class ChargePoint extends DurableObject<Env> {
       this.alarmAt = undefined;
       await this.ctx.storage.setAlarm(Date.now() + 30_000).catch(() => undefined);
     });
+  }
+
+  /** The connected charge point's `charge_point` point, once per slot: the alarm comes at least every PRESENCE_CHECK_MS. */
+  private async analyticsTick(now: number): Promise<void> {
+    const ws = this.currentSocket();
+    const attachment = ws === undefined ? undefined : readAttachment(ws);
+    if (ws === undefined || attachment === undefined || !this.analytics.tickDue(attachment, now)) return;
+    const [queue, outbox] = await Promise.all([this.calls.queueLength(), this.outboxStore.length()]);
+    this.analytics.chargePointTick(attachment, { outbox, queue }, now);
+    saveState(ws, attachment);
   }
 
   private keepalivePolicy(config: GatewayConfig) {
@@ -396,13 +411,15 @@ export class ChargePoint extends DurableObject<Env> {
     attachment.closing = reason;
     writeAttachment(ws, attachment);
     this.closeQuietly(ws, code, text ?? reason);
-    if (sessionEnds) await this.afterDisconnect(attachment, reason);
-    else await this.publishEvent(attachment.cid, disconnectedEvent(clientInfo(attachment), reason, Date.now()));
+    if (sessionEnds) return this.afterDisconnect(attachment, reason);
+    this.analytics.connectionEnded(attachment, reason, Date.now());
+    await this.publishEvent(attachment.cid, disconnectedEvent(clientInfo(attachment), reason, Date.now()));
   }
 
   /** The charge point's connection ended: event, outstanding call, session expiry, link, registry. */
   private async afterDisconnect(attachment: SocketAttachment, reason: string): Promise<void> {
     const now = Date.now();
+    this.analytics.connectionEnded(attachment, reason, now);
     await this.publishEvent(attachment.cid, disconnectedEvent(clientInfo(attachment), reason, now));
     if (this.currentSocket() !== undefined) return;
     const connection = await this.connection();
