@@ -31,9 +31,6 @@ export default defineConfig({
           // The TLS proxy's secret for client_certificate.source "header" (test/integration/client-certificate.test.ts).
           CLIENT_CERT_PROXY_SECRET: "test-proxy-secret-0123456789abcdef",
         },
-        // wrangler.toml's optional Analytics Engine binding, on here (Miniflare's dataset drops what it is given;
-        // test/integration/analytics.test.ts watches the calls). `npm start` and the e2e tests run without it.
-        analyticsEngineDatasets: { METRICS: { dataset: "ocpp_gateway_test" } },
       },
     }),
   ],

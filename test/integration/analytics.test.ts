@@ -1,13 +1,13 @@
-// Analytics Engine points written by the real ChargePoint and BrokerLink objects. vitest.config.ts gives the Worker
-// the optional METRICS binding (Miniflare's local dataset, which drops what it is given); every object shares that
-// binding object, so the test watches its writeDataPoint calls.
-import { env, runDurableObjectAlarm } from "cloudflare:test";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+// Analytics Engine points written by the real ChargePoint and BrokerLink objects. The Worker runs here without the
+// optional METRICS binding (as `npm start` does); each test gives the objects it watches a recording dataset in
+// place of the one the binding would provide.
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { GatewayAnalytics } from "../../src/objects/analytics";
 import { brokerLinkName } from "../../src/objects/links";
 import { ChargePointSocket } from "../worker-helpers/charge-point-socket";
 import { MqttProbe, type Received } from "../worker-helpers/mqtt-probe";
 
-const dataset = (env as Partial<Record<"METRICS", AnalyticsEngineDataset>>).METRICS as AnalyticsEngineDataset;
 let csms: MqttProbe;
 let points: AnalyticsEngineDataPoint[] = [];
 
@@ -19,13 +19,20 @@ beforeAll(async () => {
 afterAll(() => csms.close());
 
 afterEach(() => {
-  vi.restoreAllMocks();
   points = [];
 });
 
-function recordPoints(): void {
-  vi.spyOn(dataset, "writeDataPoint").mockImplementation((p?: AnalyticsEngineDataPoint) => {
-    if (p !== undefined) points.push(p);
+const recording = { writeDataPoint: (p?: AnalyticsEngineDataPoint) => void (p !== undefined && points.push(p)) };
+const failing = {
+  writeDataPoint: () => {
+    throw new Error("dataset unavailable");
+  },
+};
+
+/** Gives the object behind `stub` a dataset (its instance lives on while the test uses it). */
+async function withDataset(stub: DurableObjectStub, dataset: { writeDataPoint(p?: AnalyticsEngineDataPoint): void }): Promise<void> {
+  await runInDurableObject(stub, (instance) => {
+    (instance as unknown as { analytics: GatewayAnalytics }).analytics = new GatewayAnalytics(dataset as unknown as AnalyticsEngineDataset);
   });
 }
 
@@ -39,7 +46,7 @@ function disconnected(cid: string, reason = "normal") {
 
 describe("Workers Analytics Engine points", () => {
   it("a connected charge point's alarm writes a charge_point point, its close a connection point; no message writes one", async () => {
-    recordPoints();
+    await withDataset(chargePointStub("ae-1"), recording);
     const cp = await ChargePointSocket.open("ae-1", "ocpp1.6");
     cp.send([2, "ae-hb1", "Heartbeat", {}]);
     await csms.next((m) => m.topic === "ocpp/cp/ae-1" && m.json().UniqueId === "ae-hb1");
@@ -63,7 +70,7 @@ describe("Workers Analytics Engine points", () => {
   });
 
   it("a charge point replaced by a new connection gets its connection point, with the reason", async () => {
-    recordPoints();
+    await withDataset(chargePointStub("ae-2"), recording);
     const first = await ChargePointSocket.open("ae-2", "ocpp2.0.1");
     const second = await ChargePointSocket.open("ae-2", "ocpp2.0.1");
     await first.whenClosed();
@@ -75,8 +82,8 @@ describe("Workers Analytics Engine points", () => {
 
   it("the broker link's watchdog writes a link point with its state and counters", async () => {
     const cp = await ChargePointSocket.open("ae-3", "ocpp1.6");
-    recordPoints();
     const link = env.BROKER_LINK.get(env.BROKER_LINK.idFromName(brokerLinkName(0)));
+    await withDataset(link, recording);
     expect(await runDurableObjectAlarm(link)).toBe(true);
     expect(points).toHaveLength(1);
     expect(points[0]?.indexes).toEqual(["link-0"]);
@@ -89,9 +96,7 @@ describe("Workers Analytics Engine points", () => {
   });
 
   it("a failing dataset never breaks the charge point's session, its alarm or its close", async () => {
-    vi.spyOn(dataset, "writeDataPoint").mockImplementation(() => {
-      throw new Error("dataset unavailable");
-    });
+    await withDataset(chargePointStub("ae-4"), failing);
     const cp = await ChargePointSocket.open("ae-4", "ocpp1.6");
     cp.send([2, "ae-bad4", "Heartbeat", { unexpected: 1 }]);
     expect((await cp.nextFrame()).slice(0, 2)).toEqual([4, "ae-bad4"]);

@@ -62,5 +62,7 @@ describe("GET /gateways/ocpp/metrics", () => {
     a.close();
     b.close();
     await Promise.all([a.whenClosed(), b.whenClosed()]);
+    // The objects have finished with the closes (event published) before the file ends and its runtime goes.
+    for (const cid of ["m-a", "m-b"]) await csms.next((m: Received) => m.topic === `ocpp/events/${cid}` && m.json().event === "client.disconnected");
   });
 });
