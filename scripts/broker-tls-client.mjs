@@ -11,7 +11,7 @@
 import http from "node:http";
 import https from "node:https";
 import { isIP } from "node:net";
-import { pemFrom } from "./tls-front.mjs";
+import { head, pemFrom, spliceUpgrade } from "./tls-front.mjs";
 
 /**
  * The broker TLS settings of `npm start`: MQTT_CLIENT_CERT and MQTT_CLIENT_KEY (PEM, or MQTT_CLIENT_CERT_FILE and
@@ -37,12 +37,6 @@ export function brokerTlsSettings(env) {
 /** The text of a TLS or socket error: OpenSSL's reason when there is one. */
 function describe(error) {
   return String(error.reason ?? error.message ?? error.code ?? error);
-}
-
-function head(statusCode, statusMessage, rawHeaders) {
-  const lines = [`HTTP/1.1 ${statusCode} ${statusMessage}`];
-  for (let i = 0; i + 1 < rawHeaders.length; i += 2) lines.push(`${rawHeaders[i]}: ${rawHeaders[i + 1]}`);
-  return `${lines.join("\r\n")}\r\n\r\n`;
 }
 
 function refuse(socket, statusCode, statusMessage, text) {
@@ -72,16 +66,7 @@ export function startBrokerTlsClient({ host, settings }) {
       ...(cert === undefined ? {} : { cert, key }),
       ...(ca === undefined ? {} : { ca }),
     });
-    socket.on("error", () => up.destroy());
-    up.on("upgrade", (upRes, upSocket, upHead) => {
-      socket.write(head(upRes.statusCode, upRes.statusMessage, upRes.rawHeaders));
-      if (upHead.length > 0) socket.write(upHead);
-      if (bodyHead.length > 0) upSocket.write(bodyHead);
-      upSocket.on("error", () => socket.destroy());
-      socket.on("close", () => upSocket.destroy());
-      upSocket.on("close", () => socket.destroy());
-      upSocket.pipe(socket).pipe(upSocket);
-    });
+    spliceUpgrade(socket, bodyHead, up);
     // The broker answered without upgrading: its status and the start of its body.
     up.on("response", (upRes) => {
       let text = "";

@@ -85,10 +85,28 @@ function forwardedHeaders(req, settings) {
   return headers;
 }
 
-function head(statusCode, statusMessage, rawHeaders) {
+/** An HTTP/1.1 response head from a status and Node's raw header list. */
+export function head(statusCode, statusMessage, rawHeaders) {
   const lines = [`HTTP/1.1 ${statusCode} ${statusMessage}`];
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) lines.push(`${rawHeaders[i]}: ${rawHeaders[i + 1]}`);
   return `${lines.join("\r\n")}\r\n\r\n`;
+}
+
+/**
+ * Joins a client's upgrade request (its `socket` and the bytes it sent past the headers) to the upstream request
+ * `up` once that upgrades: the upstream's 101 goes back, then bytes flow both ways until either side ends.
+ */
+export function spliceUpgrade(socket, bodyHead, up) {
+  socket.on("error", () => up.destroy());
+  up.on("upgrade", (upRes, upSocket, upHead) => {
+    socket.write(head(upRes.statusCode, upRes.statusMessage, upRes.rawHeaders));
+    if (upHead.length > 0) socket.write(upHead);
+    if (bodyHead.length > 0) upSocket.write(bodyHead);
+    upSocket.on("error", () => socket.destroy());
+    socket.on("close", () => upSocket.destroy());
+    upSocket.on("close", () => socket.destroy());
+    upSocket.pipe(socket).pipe(upSocket);
+  });
 }
 
 /** Starts the front on host:port for `wrangler dev` on host:target; resolves with { close() } once it listens. */
@@ -119,16 +137,7 @@ export function startTlsFront({ host, port, target, settings }) {
     const up = upstream(req);
     tunnels.add(socket);
     socket.on("close", () => tunnels.delete(socket));
-    socket.on("error", () => up.destroy());
-    up.on("upgrade", (upRes, upSocket, upHead) => {
-      socket.write(head(upRes.statusCode, upRes.statusMessage, upRes.rawHeaders));
-      if (upHead.length > 0) socket.write(upHead);
-      if (bodyHead.length > 0) upSocket.write(bodyHead);
-      upSocket.on("error", () => socket.destroy());
-      socket.on("close", () => upSocket.destroy());
-      upSocket.on("close", () => socket.destroy());
-      upSocket.pipe(socket).pipe(upSocket);
-    });
+    spliceUpgrade(socket, bodyHead, up);
     // A refused upgrade: the Worker's status and JSON body, then the connection ends.
     up.on("response", (upRes) => {
       const chunks = [];

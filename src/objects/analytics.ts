@@ -13,6 +13,7 @@
  */
 import { errorMessage, log } from "../log";
 import { protocolBySubprotocol } from "../ocpp/protocol";
+import type { LinkStatus } from "./links";
 
 /** The binding as far as the gateway uses it (the runtime's AnalyticsEngineDataset; a fake in unit tests). */
 export interface DataPointSink {
@@ -61,20 +62,11 @@ export function isReported(v: unknown): v is Reported {
   return Number.isInteger(r.slot) && COUNTERS.every((k) => Number.isInteger(r[k]) && (r[k] as number) >= 0);
 }
 
-/** A broker link's state and counters, as its object keeps them. */
-export interface LinkFigures {
-  readonly shard: number;
-  readonly state: string;
-  readonly clientId: string;
-  readonly attached: number;
-  readonly connects: number;
-  readonly published: number;
-  readonly delivered: number;
-  readonly refused: number;
-  readonly dropped: number;
-  readonly sessionsDiscarded: number;
-  readonly lastError?: { readonly message: string };
-}
+/** A broker link's state and counters, as its object keeps them (its status, links.ts). */
+export type LinkFigures = Pick<
+  LinkStatus,
+  "shard" | "state" | "clientId" | "attached" | "connects" | "published" | "delivered" | "refused" | "dropped" | "sessionsDiscarded"
+> & { readonly lastError?: { readonly message: string } };
 
 /** Gauges read when a `charge_point` point is written. */
 export interface ChargePointGauges {
