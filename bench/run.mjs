@@ -37,10 +37,12 @@ const { values: opt } = parseArgs({
     smoke: { type: "boolean", default: false },
     ocpp: { type: "string", default: "1.6" },
     shards: { type: "string", default: "1" },
+    floors: { type: "string", default: "hib-ws,std-ws,hib-tcp,hib-ws-co,hib-tcp-co" },
+    targets: { type: "string", default: "gateway,baseline,floors,bridge,bridge-ws" },
     out: { type: "string", default: "bench-results" },
   },
 });
-if (opt.smoke) Object.assign(opt, { "charge-points": "10", seconds: "3", rounds: "1", loads: "0.5,1", idle: "200" });
+if (opt.smoke) Object.assign(opt, { "charge-points": "10", seconds: "3", rounds: "1", loads: "0.5,1", idle: "200", floors: "hib-ws" });
 const cps = Number(opt["charge-points"]);
 const seconds = Number(opt.seconds);
 const rounds = Number(opt.rounds);
@@ -50,6 +52,25 @@ const mix = Object.fromEntries(opt.mix.split(",").map((kv) => [kv.split("=")[0],
 const loads = opt.loads.split(",").map(Number);
 const idleCounts = opt.idle.split(",").filter(Boolean).map(Number);
 if (opt.ocpp !== "1.6" && opt.ocpp !== "2.0.1") throw new Error("--ocpp must be 1.6 or 2.0.1");
+const wanted = new Set(opt.targets.split(",").filter(Boolean));
+
+/**
+ * Shard floor variants (bench/shard/worker.ts): the kind of socket the charge points get (Hibernation API or
+ * standard accept()), the MQTT transport (WebSocket, or TCP through connect()) and whether MQTT packets produced in
+ * one turn leave as one write.
+ */
+const FLOORS = {
+  "hib-ws": { SOCKETS: "hibernation", MQTT_TRANSPORT: "ws", COALESCE: "0" },
+  "std-ws": { SOCKETS: "standard", MQTT_TRANSPORT: "ws", COALESCE: "0" },
+  "hib-tcp": { SOCKETS: "hibernation", MQTT_TRANSPORT: "tcp", COALESCE: "0" },
+  "std-tcp": { SOCKETS: "standard", MQTT_TRANSPORT: "tcp", COALESCE: "0" },
+  "hib-ws-co": { SOCKETS: "hibernation", MQTT_TRANSPORT: "ws", COALESCE: "micro" },
+  "hib-tcp-co": { SOCKETS: "hibernation", MQTT_TRANSPORT: "tcp", COALESCE: "micro" },
+  "hib-tcp-com": { SOCKETS: "hibernation", MQTT_TRANSPORT: "tcp", COALESCE: "macro" },
+  "std-tcp-co": { SOCKETS: "standard", MQTT_TRANSPORT: "tcp", COALESCE: "micro" },
+};
+const floors = wanted.has("floors") ? opt.floors.split(",").filter(Boolean) : [];
+for (const f of floors) if (!(f in FLOORS)) throw new Error(`unknown floor '${f}' (known: ${Object.keys(FLOORS).join(", ")})`);
 
 const say = (line) => process.stdout.write(`[bench] ${line}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -212,41 +233,60 @@ async function main() {
       { mode: 0o600 },
     );
     // Started together: each waits for its own workerd.
-    const [baseline, shard, counted] = await Promise.all([
-      wranglerDev("baseline", {
-        config: join(root, "bench", "baseline", "wrangler.toml"),
-        vars: { MQTT_URL: mqttWs, MQTT_CLIENT_ID_PREFIX: `bench-baseline-${process.pid}` },
-      }),
-      wranglerDev("shard", {
-        config: join(root, "bench", "shard", "wrangler.toml"),
-        vars: { MQTT_URL: mqttWs, MQTT_CLIENT_ID_PREFIX: `bench-shard-${process.pid}`, SHARDS: String(Number(opt.shards) || 1) },
-      }),
+    const [baseline, counted, ...floorDevs] = await Promise.all([
+      wanted.has("baseline")
+        ? wranglerDev("baseline", {
+            config: join(root, "bench", "baseline", "wrangler.toml"),
+            vars: { MQTT_URL: mqttWs, MQTT_CLIENT_ID_PREFIX: `bench-baseline-${process.pid}` },
+          })
+        : undefined,
       wranglerDev("counted", { config: join(root, "wrangler.toml"), script: join(root, "bench", "counted", "index.ts"), envFile: countedEnv }),
+      ...floors.map((f) =>
+        wranglerDev(`floor-${f}`, {
+          config: join(root, "bench", "shard", "wrangler.toml"),
+          vars: {
+            ...FLOORS[f],
+            ROOT: `shard-${f}`,
+            MQTT_URL: mqttWs,
+            MQTT_TCP: `127.0.0.1:${tcpPort}`,
+            MQTT_CLIENT_ID_PREFIX: `bench-floor-${f}-${process.pid}`,
+            SHARDS: String(Number(opt.shards) || 1),
+          },
+        }),
+      ),
     ]);
 
-    const bridge = spawnGroup(process.execPath, [join(root, "bench", "bridge", "bridge.mjs")], {
-      cwd: root,
-      env: { ...process.env, PORT: "0", MQTT_URL: `mqtt://127.0.0.1:${tcpPort}`, MOUNTPOINT: "bridge/" },
-    });
-    processes.push(bridge);
-    const bridgePort = await new Promise((resolve, reject) => {
-      bridge.child.stdout.once("data", (d) => resolve(JSON.parse(String(d).split("\n")[0]).port));
-      bridge.child.once("exit", (code) => reject(new Error(`the bridge exited (${code}):\n${bridge.output()}`)));
-    });
+    /** A Node bridge (ocpp-rpc + MQTT.js) reaching the broker at `mqttUrl`, under its own mountpoint. */
+    const startBridge = async (mqttUrl, mountpoint) => {
+      const bridge = spawnGroup(process.execPath, [join(root, "bench", "bridge", "bridge.mjs")], {
+        cwd: root,
+        env: { ...process.env, PORT: "0", MQTT_URL: mqttUrl, MOUNTPOINT: mountpoint },
+      });
+      processes.push(bridge);
+      const port = await new Promise((resolve, reject) => {
+        bridge.child.stdout.once("data", (d) => resolve(JSON.parse(String(d).split("\n")[0]).port));
+        bridge.child.once("exit", (code) => reject(new Error(`the bridge exited (${code}):\n${bridge.output()}`)));
+      });
+      return { bridge, port };
+    };
+    const bridgeTcp = wanted.has("bridge") ? await startBridge(`mqtt://127.0.0.1:${tcpPort}`, "bridge/") : undefined;
+    const bridgeWs = wanted.has("bridge-ws") ? await startBridge(mqttWs, "bridgews/") : undefined;
 
-    const csms = new Worker(new URL("./lib/csms-worker.mjs", import.meta.url), { workerData: { mqttUrl: `mqtt://127.0.0.1:${tcpPort}` } });
+    const csms = new Worker(new URL("./lib/csms-worker.mjs", import.meta.url), {
+      workerData: { mqttUrl: `mqtt://127.0.0.1:${tcpPort}`, extraRoots: [...floors.map((f) => `shard-${f}`), "bridgews"] },
+    });
     await waitFor(csms, "ready");
 
-    const targets = {
-      gateway: { name: "gateway", url: `ws://127.0.0.1:${gatewayPort}/ocpp`, pids: () => workerdPids(gateway.child.pid) },
-      baseline: { name: "baseline", url: `ws://127.0.0.1:${baseline.port}/ocpp`, pids: () => workerdPids(baseline.proc.child.pid) },
-      shard: { name: "shard", url: `ws://127.0.0.1:${shard.port}/ocpp`, pids: () => workerdPids(shard.proc.child.pid) },
-      bridge: { name: "bridge", url: `ws://127.0.0.1:${bridgePort}`, pids: () => [bridge.child.pid] },
-    };
-    say(
-      `gateway ws://127.0.0.1:${gatewayPort}/ocpp (workerd ${targets.gateway.pids()}), baseline :${baseline.port} (workerd ${targets.baseline.pids()}), ` +
-        `shard floor :${shard.port} (workerd ${targets.shard.pids()}, ${opt.shards} shard(s)), Node bridge :${bridgePort} (pid ${bridge.child.pid}), counted gateway :${counted.port}, broker ${mqttWs}`,
-    );
+    const targets = {};
+    if (wanted.has("gateway")) targets.gateway = { name: "gateway", url: `ws://127.0.0.1:${gatewayPort}/ocpp`, pids: () => workerdPids(gateway.child.pid) };
+    if (baseline) targets.baseline = { name: "baseline", url: `ws://127.0.0.1:${baseline.port}/ocpp`, pids: () => workerdPids(baseline.proc.child.pid) };
+    floors.forEach((f, i) => {
+      const dev = floorDevs[i];
+      targets[`floor-${f}`] = { name: `floor-${f}`, url: `ws://127.0.0.1:${dev.port}/ocpp`, pids: () => workerdPids(dev.proc.child.pid) };
+    });
+    if (bridgeTcp) targets.bridge = { name: "bridge", url: `ws://127.0.0.1:${bridgeTcp.port}`, pids: () => [bridgeTcp.bridge.child.pid] };
+    if (bridgeWs) targets["bridge-ws"] = { name: "bridge-ws", url: `ws://127.0.0.1:${bridgeWs.port}`, pids: () => [bridgeWs.bridge.child.pid] };
+    say(`targets: ${Object.values(targets).map((t) => `${t.name} ${t.url}`).join(", ")}; counted gateway :${counted.port}, broker ${mqttWs}`);
     const all = Object.values(targets);
 
     say("warm-up");
@@ -277,7 +317,7 @@ async function main() {
 
     const byLoad = [];
     const peak = Math.min(gw.throughput, base.throughput);
-    for (const f of loads) {
+    for (const f of targets.gateway && targets.baseline ? loads : []) {
       const perCp = (f * peak) / cps;
       for (const t of [targets.gateway, targets.baseline]) {
         const result = await loadPhase(t, { count: cps, secs: Math.max(3, Math.round(seconds / 2)), ratePerCp: perCp });
@@ -316,11 +356,11 @@ async function main() {
         .filter((t) => t.name !== "bridge")
         .map((t) => {
           const a = summaries[t.name];
-          const b = summaries.bridge;
+          const b = summaries.bridge ?? summaryOf("bridge");
           const memory = idleCounts.map((n) => {
             const x = idle.find((r) => r.target === t.name && r.requested === n);
             const y = idle.find((r) => r.target === "bridge" && r.requested === n);
-            return { n, memoryPerChargePoint: x.rssPerChargePointKiB / y.rssPerChargePointKiB };
+            return { n, memoryPerChargePoint: (x?.rssPerChargePointKiB ?? NaN) / (y?.rssPerChargePointKiB ?? NaN) };
           });
           return [t.name, { throughput: a.throughput / b.throughput, p50: a.p50 / b.p50, p99: a.p99 / b.p99, memory }];
         }),
@@ -335,12 +375,13 @@ async function main() {
     const idleRatios = idleCounts.map((n) => {
       const g = idle.find((r) => r.target === "gateway" && r.requested === n);
       const b = idle.find((r) => r.target === "baseline" && r.requested === n);
+      if (g === undefined || b === undefined) return { n, setupRate: NaN, memoryPerChargePoint: NaN };
       return { n, setupRate: g.setupPerSecond / b.setupPerSecond, memoryPerChargePoint: g.rssPerChargePointKiB / b.rssPerChargePointKiB };
     });
     const result = {
       when: new Date().toISOString(),
       machine: machine(),
-      options: { chargePoints: cps, seconds, mix, window: win, rounds, loads, idle: idleCounts, threads, smoke: opt.smoke, ocpp: opt.ocpp, shards: Number(opt.shards) },
+      options: { chargePoints: cps, seconds, mix, window: win, rounds, loads, idle: idleCounts, threads, smoke: opt.smoke, ocpp: opt.ocpp, shards: Number(opt.shards), floors },
       throughput,
       summary: { gateway: gw, baseline: base, ratios, goals: { throughput: ratios.throughput >= 0.8, p99: ratios.p99 <= 1.5 } },
       summaries,
@@ -417,25 +458,39 @@ function markdown(r) {
 const NAMES = {
   gateway: "today's gateway",
   baseline: "relay baseline (today's shape, RPC per message)",
-  shard: "shard floor (sockets + own MQTT link in one object)",
-  bridge: "Node bridge (ocpp-rpc + MQTT.js)",
+  bridge: "Node bridge (ocpp-rpc + MQTT.js, MQTT over TCP)",
+  "bridge-ws": "Node bridge (ocpp-rpc + MQTT.js, MQTT over WebSocket)",
 };
+const FLOOR_WORDS = {
+  hib: "Hibernation API sockets",
+  std: "standard accept() sockets",
+  ws: "MQTT over WebSocket",
+  tcp: "MQTT over TCP (connect())",
+  co: "writes coalesced per task",
+  com: "writes coalesced per 0 ms timer",
+};
+/** A target's name in the tables. */
+function nameOf(target) {
+  if (NAMES[target] !== undefined) return NAMES[target];
+  if (target.startsWith("floor-")) return `shard floor: ${target.slice(6).split("-").map((w) => FLOOR_WORDS[w] ?? w).join(", ")}`;
+  return target;
+}
 
 /** Every target against the Node bridge, from the same run. */
 function sideBySide(r) {
   const rows = Object.entries(r.summaries);
-  const rel = (name, key) => (name === "bridge" ? "1.00×" : `${f(r.bridgeRatios[name][key])}×`);
+  const rel = (name, key) => (name === "bridge" ? "1.00×" : `${f(r.bridgeRatios[name]?.[key])}×`);
   const memory = (name, n) => r.idle.find((i) => i.target === name && i.requested === n)?.rssPerChargePointKiB;
   const n = r.options.idle[0];
   return [
-    `Side by side (${r.options.chargePoints} charge points, median of ${r.options.rounds} round(s), A B C D alternately; shard floor with ${r.options.shards} shard(s)); ratios against the Node bridge:`,
+    `Side by side (${r.options.chargePoints} charge points, median of ${r.options.rounds} round(s), every target in turn; shard floors with ${r.options.shards} shard(s)); ratios against the Node bridge (MQTT over TCP):`,
     "",
     `| target | round trips/s | vs bridge | p50 ms | vs bridge | p99 ms | vs bridge | resident KiB per idle charge point (${n}) | vs bridge | CPU ms per round trip |`,
     "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ...rows.map(([name, s]) => {
       const m = memory(name, n);
-      const mr = name === "bridge" ? "1.00×" : `${f(r.bridgeRatios[name].memory.find((x) => x.n === n)?.memoryPerChargePoint)}×`;
-      return `| ${NAMES[name]} | ${f(s.throughput, 0)} | ${rel(name, "throughput")} | ${f(s.p50)} | ${rel(name, "p50")} | ${f(s.p99)} | ${rel(name, "p99")} | ${f(m, 1)} | ${mr} | ${f(s.cpuMsPerMessage, 3)} |`;
+      const mr = name === "bridge" ? "1.00×" : `${f(r.bridgeRatios[name]?.memory.find((x) => x.n === n)?.memoryPerChargePoint)}×`;
+      return `| ${nameOf(name)} | ${f(s.throughput, 0)} | ${rel(name, "throughput")} | ${f(s.p50)} | ${rel(name, "p50")} | ${f(s.p99)} | ${rel(name, "p99")} | ${f(m, 1)} | ${mr} | ${f(s.cpuMsPerMessage, 3)} |`;
     }),
     "",
     "CPU per round trip is the target's own processes (workerd, or the bridge's node); the broker and CSMS are shared.",

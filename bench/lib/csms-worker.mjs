@@ -1,6 +1,6 @@
 // The benchmark's CSMS: MQTT.js, answers every upstream call through the downstream topic, for the gateway
 // (EMQX envelopes under ocpp/), the Node bridge (the same envelopes under bridge/), the relay baseline (raw OCPP-J
-// frames under base/) and the shard floor (raw frames under shard/).
+// frames under base/), the shard floors (raw frames under shard-<variant>/) and extra bridges (envelopes).
 import { parentPort, workerData } from "node:worker_threads";
 import mqtt from "mqtt";
 
@@ -13,7 +13,7 @@ client.on("message", (topic, payload) => {
   const slash = topic.indexOf("/cp/");
   const root = topic.slice(0, slash);
   const cid = topic.slice(slash + 4);
-  if (root === "base" || root === "shard") {
+  if (root === "base" || root.startsWith("shard")) {
     // Raw frame: [2,"id","Action",{...}]
     const idStart = text.indexOf('"') + 1;
     const idEnd = text.indexOf('"', idStart);
@@ -26,7 +26,7 @@ client.on("message", (topic, payload) => {
     client.publish(`${root}/cs/${cid}`, `{"MessageTypeId":3,"UniqueId":${JSON.stringify(m.UniqueId)},"Payload":${RESULTS[m.Action] ?? "{}"}}`, { qos: 1 });
   }
 });
-await client.subscribeAsync(["ocpp/cp/+", "base/cp/+", "shard/cp/+", "bridge/cp/+"], { qos: 1 });
+await client.subscribeAsync(["ocpp/cp/+", "base/cp/+", "bridge/cp/+", ...(workerData.extraRoots ?? []).map((r) => `${r}/cp/+`)], { qos: 1 });
 parentPort.postMessage({ type: "ready" });
 parentPort.on("message", async (m) => {
   if (m.type === "stop") {
