@@ -3,7 +3,7 @@
  * below are WORKER_ROUTES, which the configuration check keeps the charge point path away from.
  */
 import { Hono } from "hono";
-import { WORKER_ROUTES } from "../config/config-checks";
+import { isWorkerRoute, WORKER_ROUTES } from "../config/config-checks";
 import { websocketPath } from "../config/gateway-config";
 import { loadGatewayConfig } from "../objects/config-store";
 import { adminAuth } from "./admin-auth";
@@ -25,13 +25,19 @@ export function createApp(): Hono<{ Bindings: Env }> {
   app.onError(errorResponse);
 
   app.use("*", async (c, next) => {
+    // The Worker's own routes are never a charge point's: no configuration read (a KV read) for them.
+    const pathname = new URL(c.req.url).pathname;
+    if (isWorkerRoute(pathname)) return next();
     const config = await loadGatewayConfig(c.env);
     const basePath = websocketPath(config);
-    if (!isUnderPath(new URL(c.req.url).pathname, basePath)) return next();
+    if (!isUnderPath(pathname, basePath)) return next();
     return handleUpgrade(c, config, basePath);
   });
 
-  app.get(WORKER_ROUTES.info, (c) => c.json({ name: "ocpp-mqtt-gateway", protocols: ["ocpp1.6"] }));
+  app.get(WORKER_ROUTES.info, async (c) => {
+    const config = await loadGatewayConfig(c.env);
+    return c.json({ name: "ocpp-mqtt-gateway", protocols: config.supported_protocols });
+  });
 
   const api = new Hono<{ Bindings: Env }>();
   // First, for every call (the trace socket and the metrics included): nothing a browser does for another site's
