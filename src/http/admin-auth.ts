@@ -8,6 +8,7 @@
 import type { MiddlewareHandler } from "hono";
 import { parseBasic, secretsEqual } from "../auth/credentials";
 import { sourceOf } from "../auth/source";
+import { isFromBrowser } from "./cross-site";
 import { ApiError } from "./errors";
 import { LoginThrottle } from "./login-throttle";
 
@@ -17,10 +18,11 @@ export const adminAuth: MiddlewareHandler<{ Bindings: Env }> = async (c, next) =
   if (!key || !secret) {
     throw new ApiError(503, "SERVICE_UNAVAILABLE", "the management API is disabled: ADMIN_API_KEY and ADMIN_API_SECRET are not set");
   }
-  // A script that says so (X-Requested-With, as the dashboard does) gets no challenge: a browser would answer a
-  // challenge to a page's fetch with its own password dialog.
-  const challenge: Record<string, string> =
-    c.req.header("X-Requested-With") === undefined ? { "WWW-Authenticate": 'Basic realm="OCPP gateway management", charset="UTF-8"' } : {};
+  // Only tools get a challenge (RFC 9110 §11.6.1); a browser would answer it with its own password dialog and then
+  // send the key and secret by itself on every later request to this origin, whoever's page made it (cross-site.ts).
+  const challenge: Record<string, string> = isFromBrowser(c.req.raw.headers)
+    ? {}
+    : { "WWW-Authenticate": 'Basic realm="OCPP gateway management", charset="UTF-8"' };
   const credentials = parseBasic(c.req.header("Authorization"));
   if (credentials === undefined) throw new ApiError(401, "UNAUTHORIZED", "API key and secret required (HTTP Basic)", {}, challenge);
   const attempt = await new LoginThrottle(c.env.LOGIN_GUARD).admit("admin", sourceOf(c.req.header("CF-Connecting-IP")));

@@ -249,7 +249,7 @@ export class ChargePoint extends DurableObject<Env> {
   async deliver(cid: string, envelope: string): Promise<boolean> {
     return this.serialize(async () => {
       await this.settleLostConnection();
-      if (this.trace.watching) this.trace.send("down", envelope);
+      if (this.trace.watching) this.trace.send("down", envelope, undefined, this.currentAttachment()?.cpCalls);
       const connection = await this.loadStored() === undefined ? undefined : await this.connection();
       if (connection?.cid !== cid) {
         await this.reportNeverConnected(cid, envelope);
@@ -573,7 +573,7 @@ export class ChargePoint extends DurableObject<Env> {
         if (ws === undefined) return false;
         try {
           ws.send(text);
-          if (this.trace.watching) this.trace.send("out", text);
+          if (this.trace.watching) this.trace.send("out", text, undefined, readAttachment(ws)?.cpCalls);
           return true;
         } catch {
           return false;
