@@ -31,19 +31,21 @@ export class ChargePointCalls {
   }
 
   /**
-   * The CSMS's answer went to the charge point: the call is no longer outstanding, the charger may send its next
-   * call (rate-limit.ts: pacing), and a CALLRESULTERROR about the answer (2.1) can still name the call's Action.
+   * The CSMS's answer went to the charge point: the call is no longer outstanding, and the charger may send its next
+   * call (rate-limit.ts: pacing). A CALLRESULTERROR (2.1) can only be about a CALLRESULT (Part 4 §4.2.4), so only
+   * those are remembered for it.
    */
-  answered(uniqueId: string, action: string): void {
+  answered(uniqueId: string, action: string, byResult: boolean): void {
     this.forget(uniqueId);
     this.state.csmsAnswered = 1;
-    this.state.answeredCpCalls = [...this.state.answeredCpCalls.filter(([id]) => id !== uniqueId), [uniqueId, action] as [string, string]].slice(
-      -MAX_ANSWERED,
-    );
+    const others = this.state.answeredCpCalls.filter(([id]) => id !== uniqueId);
+    this.state.answeredCpCalls = byResult ? [...others, [uniqueId, action] as [string, string]].slice(-MAX_ANSWERED) : others;
   }
 
-  /** The Action of a recently answered call (what a CALLRESULTERROR is about). */
-  answeredActionOf(uniqueId: string): string | undefined {
-    return this.state.answeredCpCalls.find(([id]) => id === uniqueId)?.[1];
+  /** The Action of a call whose CALLRESULT the charge point may still report invalid, at most once (2.1). */
+  takeAnswered(uniqueId: string): string | undefined {
+    const action = this.state.answeredCpCalls.find(([id]) => id === uniqueId)?.[1];
+    if (action !== undefined) this.state.answeredCpCalls = this.state.answeredCpCalls.filter(([id]) => id !== uniqueId);
+    return action;
   }
 }

@@ -39,13 +39,13 @@ export interface ConnectionState {
   badFrames: number;
   /** Consecutive frames refused over the rate limit; reset by a frame within it. */
   limited: number;
-  /** All frames that could not be parsed on this connection. */
+  /** All frames that could not be parsed, or that broke the RPC framework's rules, on this connection. */
   malformed: number;
   /** All messages, either direction, that failed a schema check. */
   invalid: number;
   /** The charge point's calls relayed to the CSMS and not answered yet, oldest first: [UniqueId, Action]. */
   cpCalls: [string, string][];
-  /** The charge point's calls the CSMS answered last, oldest first (for a CALLRESULTERROR about an answer). */
+  /** The charge point's calls the CSMS answered with a CALLRESULT last, oldest first (what a CALLRESULTERROR is about). */
   answeredCpCalls: [string, string][];
   /** When the last text frame arrived (the connection time before the first). */
   lastSeen: number;

@@ -17,7 +17,7 @@ import {
   type FrameError,
   type SendFrame,
 } from "../ocpp/frame";
-import { ErrorKind, MessageTypeId } from "../ocpp/protocol";
+import { ErrorKind, isSendAction, MessageTypeId, notASendMessage } from "../ocpp/protocol";
 import { failureDetails } from "./checks";
 import { CLOSE_POLICY_VIOLATION } from "./connection";
 import type { Answer } from "./downstream-calls";
@@ -66,11 +66,9 @@ export class Upstream {
       }
       case MessageTypeId.CallResultError:
         if (!limit.take(arrivedAt)) return this.overLimit(undefined);
-        this.admitted();
-        return this.callResultError(frame);
+        return this.callResultError(frame, text);
       case MessageTypeId.Send:
         if (!limit.take(arrivedAt)) return this.overLimit(undefined);
-        this.admitted();
         return this.send(frame, text);
       default:
         return frame satisfies never;
@@ -93,11 +91,14 @@ export class Upstream {
   }
 
   /**
-   * OCPP 2.1 SEND: a call that is never answered, allowed while a call is outstanding. Published like a CALL; an
-   * invalid one is not relayed, and (never answered on the wire) is reported only on the diagnostics topic.
+   * OCPP 2.1 SEND: a call that is never answered, allowed while a call is outstanding, and only for the version's
+   * SEND messages (Part 4 §4.2.5). Published like a CALL; an invalid one is not relayed, and (never answered on the
+   * wire) is reported only on the diagnostics topic.
    */
   private async send(frame: SendFrame, text: string): Promise<void> {
-    const { csms } = this.s;
+    const { csms, conn } = this.s;
+    if (!isSendAction(conn.protocol, frame.action)) return this.refuseFrame(frame, text, notASendMessage(conn.protocol, frame.action));
+    this.admitted();
     const refused = await csms.check("upstream", frame.action, "request", frame.payload, { messageTypeId: frame.type, uniqueId: frame.uniqueId, text });
     if (refused !== undefined) return;
     await csms.publish(this.callTopic(frame.action), upstreamEnvelope(frame), "send", frame.uniqueId);
@@ -139,10 +140,18 @@ export class Upstream {
     if (answer.kind === "answered") await this.s.sendNext();
   }
 
-  /** OCPP 2.1: the charge point found the CSMS's answer to one of its calls invalid. */
-  private async callResultError(frame: CallResultErrorFrame): Promise<void> {
+  /**
+   * OCPP 2.1: the charge point found the CSMS's CALLRESULT to one of its calls invalid (Part 4 §4.2.4), once per
+   * CALLRESULT. One about anything else (the CSMS's own outstanding call, say) would read to a CSMS correlating by
+   * UniqueId as the answer to that call: it is refused.
+   */
+  private async callResultError(frame: CallResultErrorFrame, text: string): Promise<void> {
     const { csms, conn } = this.s;
-    const action = this.s.cpCalls.answeredActionOf(frame.uniqueId);
+    const action = this.s.cpCalls.takeAnswered(frame.uniqueId);
+    if (action === undefined) {
+      return this.refuseFrame(frame, text, `CALLRESULTERROR ${frame.uniqueId} is about no CALLRESULT the CSMS sent to this charge point`);
+    }
+    this.admitted();
     const topic = csms.topic(conn.config.upstream.error_topic, action);
     await csms.publish(topic, upstreamEnvelope(frame, action), "call_result_error", frame.uniqueId);
   }
@@ -187,6 +196,18 @@ export class Upstream {
       log("warn", "closing_bad_frames", { cid: conn.cid, count: state.badFrames });
       await this.s.ports.closeChargePoint(CLOSE_POLICY_VIOLATION, DisconnectReason.ProtocolError, "too many malformed frames");
     }
+  }
+
+  /**
+   * A well-formed 2.1 frame the RPC framework does not allow here. Neither SEND nor CALLRESULTERROR can be answered
+   * on the wire, so it is reported on the diagnostics topic and counted and logged as a malformed frame (a run of
+   * `max_bad_frames` closes); it is never published as if valid.
+   */
+  private async refuseFrame(frame: SendFrame | CallResultErrorFrame, text: string, reason: string): Promise<void> {
+    this.s.state.limited = 0;
+    const action = frame.type === MessageTypeId.Send ? frame.action : undefined;
+    await this.s.csms.reportRefused({ messageTypeId: frame.type, uniqueId: frame.uniqueId, action, kind: ErrorKind.Protocol, description: reason, text });
+    return this.badFrame({ kind: ErrorKind.Protocol, message: reason, uniqueId: frame.uniqueId, messageTypeId: frame.type, answerable: false }, text);
   }
 
   /** Sends one of the gateway's own CALLERRORs to the charge point, counted for the metrics. */

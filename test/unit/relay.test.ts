@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { OCPP21 } from "../../src/ocpp/protocol";
 import { Outbox } from "../../src/session/outbox";
 import { config, fakeRelay } from "./support/fake-relay";
 import { FakeLink, MemoryOutboxStore } from "./support/memory-outbox";
@@ -238,5 +239,79 @@ describe("limits", () => {
     const t = setup({ publishFails: true });
     await t.relay.fromChargePoint('[3,"r",{}]');
     expect(t.state.dropped).toBe(1);
+  });
+});
+
+describe("OCPP 2.1 CALLRESULTERROR and SEND", () => {
+  const v21 = () => setup({ protocol: OCPP21 });
+  const now = "2024-01-01T00:00:00Z";
+
+  it("a CALLRESULTERROR naming the CSMS's outstanding call is not published; the charge point's real answer still is", async () => {
+    const t = v21();
+    await t.relay.fromCsms('{"MessageTypeId":2,"UniqueId":"g-1","Action":"Reset","Payload":{"type":"Immediate"}}');
+    await t.relay.fromChargePoint('[5,"g-1","GenericError","not now",{}]');
+    expect(t.on("ocpp/cp/CP1/Reply")).toEqual([]);
+    expect(t.on("ocpp/diagnostics/CP1")).toEqual([
+      expect.objectContaining({
+        event: "frame_refused",
+        clientid: "CP1",
+        direction: "upstream",
+        relayed: false,
+        MessageTypeId: 5,
+        UniqueId: "g-1",
+        ErrorCode: "ProtocolError",
+        frame: [5, "g-1", "GenericError", "not now", {}],
+      }),
+    ]);
+    expect(t.state).toMatchObject({ malformed: 1, badFrames: 1 });
+    expect(t.sent).toEqual([[2, "g-1", "Reset", { type: "Immediate" }]]);
+    await t.relay.fromChargePoint('[3,"g-1",{"status":"Accepted"}]');
+    expect(t.on("ocpp/cp/CP1/Reply")).toEqual([{ MessageTypeId: 3, UniqueId: "g-1", Action: "Reset", Payload: { status: "Accepted" } }]);
+  });
+
+  it("a CALLRESULTERROR is published once per CSMS CALLRESULT to one of the charge point's calls, and only for a CALLRESULT", async () => {
+    const t = v21();
+    await t.relay.fromChargePoint('[2,"h-1","Heartbeat",{}]');
+    await t.relay.fromCsms(`{"MessageTypeId":3,"UniqueId":"h-1","Payload":{"currentTime":"${now}"}}`);
+    await t.relay.fromChargePoint('[5,"h-1","FormatViolation","currentTime is in the future",{}]');
+    await t.relay.fromChargePoint('[5,"h-1","FormatViolation","again",{}]');
+    await t.relay.fromChargePoint('[2,"h-2","Heartbeat",{}]');
+    await t.relay.fromCsms('{"MessageTypeId":4,"UniqueId":"h-2","ErrorCode":"InternalError","ErrorDescription":"busy"}');
+    await t.relay.fromChargePoint('[5,"h-2","FormatViolation","about a CALLERROR",{}]');
+    await t.relay.fromChargePoint('[5,"nobody","FormatViolation","about nothing",{}]');
+    expect(t.on("ocpp/cp/CP1/Reply").filter((m) => m.MessageTypeId === 5)).toEqual([
+      { MessageTypeId: 5, UniqueId: "h-1", Action: "Heartbeat", ErrorCode: "FormatViolation", ErrorDescription: "currentTime is in the future", ErrorDetails: {} },
+    ]);
+    expect(t.on("ocpp/diagnostics/CP1").map((m) => [m.event, m.MessageTypeId, m.UniqueId])).toEqual([
+      ["frame_refused", 5, "h-1"],
+      ["frame_refused", 5, "h-2"],
+      ["frame_refused", 5, "nobody"],
+    ]);
+    expect(t.state.malformed).toBe(3);
+  });
+
+  it("SEND carries only 2.1's SEND messages: [6,\"s1\",\"Heartbeat\",{}] is not published, and is reported", async () => {
+    const t = v21();
+    await t.relay.fromChargePoint('[6,"s1","Heartbeat",{}]');
+    await t.relay.fromChargePoint('[6,"s2","NoSuchAction",{}]');
+    const stream = `{"id":3,"pending":0,"basetime":"${now}","data":[{"t":0,"v":"230.1"}]}`;
+    await t.relay.fromChargePoint(`[6,"s3","NotifyPeriodicEventStream",${stream}]`);
+    expect(t.on("ocpp/cp/CP1")).toEqual([{ MessageTypeId: 6, UniqueId: "s3", Action: "NotifyPeriodicEventStream", Payload: JSON.parse(stream) }]);
+    expect(t.on("ocpp/diagnostics/CP1")).toEqual([
+      expect.objectContaining({ event: "frame_refused", MessageTypeId: 6, UniqueId: "s1", Action: "Heartbeat", ErrorCode: "ProtocolError", relayed: false }),
+      expect.objectContaining({ event: "frame_refused", MessageTypeId: 6, UniqueId: "s2", Action: "NoSuchAction", relayed: false }),
+    ]);
+    // Never answered on the wire (a SEND has no answer), counted with the malformed frames.
+    expect(t.sent).toEqual([]);
+    expect(t.state).toMatchObject({ malformed: 2, badFrames: 0 });
+  });
+
+  it("the CSMS may SEND only 2.1's SEND messages too: a SEND of a call's Action is reported and never sent", async () => {
+    const t = v21();
+    await t.relay.fromCsms('{"MessageTypeId":6,"UniqueId":"s-9","Action":"Reset","Payload":{"type":"Immediate"}}');
+    expect(t.sent).toEqual([]);
+    expect(t.on("ocpp/cp/CP1/Reply")).toEqual([
+      expect.objectContaining({ MessageTypeId: 4, UniqueId: "s-9", Action: "Reset", ErrorCode: "ProtocolError", Origin: "gateway", Reason: "malformed" }),
+    ]);
   });
 });
