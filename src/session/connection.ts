@@ -47,7 +47,7 @@ export interface ConnectionState {
   cpCalls: [string, string][];
   /** The charge point's calls the CSMS answered with a CALLRESULT last, oldest first (what a CALLRESULTERROR is about). */
   answeredCpCalls: [string, string][];
-  /** When the last text frame arrived (the connection time before the first). */
+  /** When the last text frame arrived (the connection time before the first), handled or not yet (lifecycle.ts). */
   lastSeen: number;
   /** Current heartbeat interval in seconds (0: not checked). */
   heartbeatInterval: number;

@@ -6,6 +6,9 @@
  * tick; after N = max(1, heartbeat_checking_times_backoff) silent ticks in a row it is closed (1000,
  * `keepalive_timeout`), i.e. between N·I and (N+1)·I after the last frame. Computed in closed form, so the
  * object's alarm fires once per silence instead of once per tick, and hibernation is never interrupted for it.
+ *
+ * Frames count from when they arrived, also those still waiting their turn behind other work when the check runs
+ * (frameArrived).
  */
 import type { CertificateIdentity } from "../auth/client-certificate";
 
@@ -34,7 +37,7 @@ export interface KeepaliveState {
   readonly connectedAt: number;
   /** Frames received so far on this connection. */
   readonly recv: number;
-  /** When the last text frame arrived (connectedAt before the first). */
+  /** When the last text frame arrived (connectedAt before the first), handled or not. */
   readonly lastSeen: number;
   /** Current heartbeat interval in seconds; 0 turns the check off. */
   readonly heartbeatInterval: number;
@@ -57,9 +60,17 @@ function tickAtOrAfter(start: number, intervalMs: number, t: number): number {
   return start + k * intervalMs;
 }
 
+/**
+ * A frame arrived at `at`; called when the runtime hands it over, before it waits its turn behind earlier work, so
+ * that a check running meanwhile judges by arrival (the frame is handled, and counted in `recv`, in its turn).
+ */
+export function frameArrived(state: { lastSeen: number }, at: number): void {
+  state.lastSeen = Math.max(state.lastSeen, at);
+}
+
 export function checkKeepalive(state: KeepaliveState, policy: KeepalivePolicy, now: number): KeepaliveVerdict {
   const deadlines: number[] = [];
-  if (state.recv === 0 && policy.idleTimeoutMs > 0) {
+  if (state.recv === 0 && state.lastSeen <= state.connectedAt && policy.idleTimeoutMs > 0) {
     const idleAt = state.connectedAt + policy.idleTimeoutMs;
     if (now >= idleAt) return { close: DisconnectReason.IdleTimeout };
     deadlines.push(idleAt);

@@ -21,7 +21,7 @@ import { ErrorKind, isSendAction, MessageTypeId, notASendMessage } from "../ocpp
 import { failureDetails } from "./checks";
 import { CLOSE_POLICY_VIOLATION } from "./connection";
 import type { Answer } from "./downstream-calls";
-import { DisconnectReason } from "./lifecycle";
+import { DisconnectReason, frameArrived } from "./lifecycle";
 import type { MessageClass } from "./outbox";
 import type { SessionParts } from "./parts";
 
@@ -37,7 +37,7 @@ export class Upstream {
   async handle(text: string, arrivedAt: number): Promise<void> {
     const { state, limit } = this.s;
     state.recv++;
-    state.lastSeen = Math.max(state.lastSeen, arrivedAt);
+    frameArrived(state, arrivedAt);
     const parsed = parseFrame(text, this.s.conn.protocol);
     if (!parsed.ok) {
       // Malformed frames take a token like any other; over the limit, a malformed CALL is still answered.

@@ -59,6 +59,10 @@ describe("idle timeout", () => {
     expect(checkKeepalive(s, policy, T0 + 30_000)).toEqual({ close: "idle_timeout" });
   });
 
+  it("a first frame that arrived but was not handled yet counts (the check judges arrival)", () => {
+    expect(checkKeepalive(state({ recv: 0, lastSeen: T0 + 29_000 }), policy, T0 + 30_000)).toEqual({ nextCheck: T0 + 120_000 });
+  });
+
   it("does not apply after the first frame", () => {
     expect(checkKeepalive(state({ recv: 1, lastSeen: T0 + 1_000 }), policy, T0 + 30_000)).toEqual({ nextCheck: T0 + 120_000 });
   });
