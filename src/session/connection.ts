@@ -49,6 +49,10 @@ export interface ConnectionState {
   answeredCpCalls: [string, string][];
   /** When the last text frame arrived (the connection time before the first), handled or not yet (lifecycle.ts). */
   lastSeen: number;
+  /** When the charge point's latest call, relayed and not answered yet, arrived; 0 when it waits for nothing. */
+  awaitingSince: number;
+  /** When the answer to the charge point's latest call reached it (0: none yet). */
+  answeredAt: number;
   /** Current heartbeat interval in seconds (0: not checked). */
   heartbeatInterval: number;
   /** When that interval was set: the start of the heartbeat tick grid. */
@@ -75,6 +79,8 @@ export function newConnectionState(now = 0, heartbeatInterval = 0): ConnectionSt
     cpCalls: [],
     answeredCpCalls: [],
     lastSeen: now,
+    awaitingSince: 0,
+    answeredAt: 0,
     heartbeatInterval,
     heartbeatSince: now,
     tokens: -1,

@@ -50,7 +50,7 @@ export class Upstream {
       case MessageTypeId.Call:
         if (!limit.isPacedCall() && !limit.take(arrivedAt)) return this.overLimit(frame.uniqueId);
         this.admitted();
-        return this.call(frame, text);
+        return this.call(frame, text, arrivedAt);
       case MessageTypeId.CallResult: {
         const answer = await this.s.csmsCalls.answer(frame.uniqueId);
         // Answers to the gateway's own calls are paced by the gateway (one outstanding call): never limited.
@@ -75,14 +75,14 @@ export class Upstream {
     }
   }
 
-  private async call(frame: CallFrame, text: string): Promise<void> {
+  private async call(frame: CallFrame, text: string, arrivedAt: number): Promise<void> {
     const { csms } = this.s;
     const refused = await csms.check("upstream", frame.action, "request", frame.payload, { messageTypeId: frame.type, uniqueId: frame.uniqueId, text });
     if (refused !== undefined) {
       this.refuse(callErrorText(frame.uniqueId, csms.code(refused.kind), refused.description, JSON.stringify(failureDetails(refused))));
       return;
     }
-    this.s.cpCalls.remember(frame.uniqueId, frame.action);
+    this.s.cpCalls.remember(frame.uniqueId, frame.action, arrivedAt);
     if (!(await csms.publish(this.callTopic(frame.action), upstreamEnvelope(frame), "call", frame.uniqueId))) {
       this.s.cpCalls.forget(frame.uniqueId);
       // The charge point's own retry logic takes over; nothing was accepted and then dropped.

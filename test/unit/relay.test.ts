@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { OCPP21 } from "../../src/ocpp/protocol";
+import { checkKeepalive } from "../../src/session/lifecycle";
 import { Outbox } from "../../src/session/outbox";
 import { config, fakeRelay } from "./support/fake-relay";
 import { FakeLink, MemoryOutboxStore } from "./support/memory-outbox";
@@ -239,6 +240,49 @@ describe("limits", () => {
     const t = setup({ publishFails: true });
     await t.relay.fromChargePoint('[3,"r",{}]');
     expect(t.state.dropped).toBe(1);
+  });
+});
+
+describe("heartbeat check and the charge point's own calls", () => {
+  const policy = { idleTimeoutMs: 30_000, backoff: 1 };
+
+  it("a charge point waiting for the answer to its call is not silent; silence counts from the answer (defaults: 60 s, backoff 1)", async () => {
+    const t = setup();
+    const t0 = t.clock.now;
+    const check = (at: number) => checkKeepalive({ ...t.state, connectedAt: t0 }, policy, at);
+    t.clock.now = t0 + 5_000;
+    await t.relay.fromChargePoint('[2,"m1","MeterValues",{"connectorId":1,"meterValue":[]}]');
+    // The broker or the CSMS is away: no answer for 5 minutes. OCPP-J lets the charger send no other call meanwhile.
+    expect(check(t0 + 5 * 60_000).close).toBeUndefined();
+    t.clock.now = t0 + 6 * 60_000 + 10_000;
+    await t.relay.fromCsms('{"MessageTypeId":3,"UniqueId":"m1","Payload":{}}');
+    // Answered at +370 s: ticks every 60 s from t0, so the tick at +420 s still saw the answer, the one at +480 s did not.
+    expect(check(t0 + 420_000)).toEqual({ nextCheck: t0 + 480_000 });
+    expect(check(t0 + 480_000)).toEqual({ close: "keepalive_timeout" });
+  });
+
+  it("a charge point that died with its call unanswered is still closed: the wait counts for at most 10 minutes", async () => {
+    const t = setup();
+    const t0 = t.clock.now;
+    const check = (at: number) => checkKeepalive({ ...t.state, connectedAt: t0 }, policy, at);
+    t.clock.now = t0 + 5_000;
+    await t.relay.fromChargePoint('[2,"m1","MeterValues",{"connectorId":1,"meterValue":[]}]');
+    // Waiting counts as life until +605 s; closed at the first tick a whole tick later.
+    expect(check(t0 + 660_000).close).toBeUndefined();
+    expect(check(t0 + 720_000)).toEqual({ close: "keepalive_timeout" });
+  });
+
+  it("only the charge point's latest call counts: an older one the CSMS never answered does not keep it alive", async () => {
+    const t = setup();
+    const t0 = t.clock.now;
+    const check = (at: number) => checkKeepalive({ ...t.state, connectedAt: t0 }, policy, at);
+    t.clock.now = t0 + 5_000;
+    await t.relay.fromChargePoint('[2,"lost","DataTransfer",{"vendorId":"v"}]');
+    // The charger gave up on it and went on; its next call is answered.
+    t.clock.now = t0 + 65_000;
+    await t.relay.fromChargePoint('[2,"h1","Heartbeat",{}]');
+    await t.relay.fromCsms('{"MessageTypeId":3,"UniqueId":"h1","Payload":{"currentTime":"2024-01-01T00:00:00Z"}}');
+    expect(check(t0 + 180_000)).toEqual({ close: "keepalive_timeout" });
   });
 });
 
