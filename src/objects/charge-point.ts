@@ -570,10 +570,23 @@ export class ChargePoint extends DurableObject<Env> {
 
   private ports(connection: Connection): SessionPorts {
     const outbox = this.outbox(connection.cid, connection.config);
-    return {
-      sendToChargePoint: (text) => {
+    const ports: SessionPorts = {
+      sendToChargePoint: (text, notBefore) => {
         const ws = this.currentSocket();
         if (ws === undefined) return false;
+        const wait = (notBefore ?? 0) - Date.now();
+        if (wait > 0) {
+          // A refusal paced by the rate limit, for this connection only; the pending timer keeps the object from
+          // hibernating meanwhile (Cloudflare, "Lifecycle of a Durable Object").
+          setTimeout(() => {
+            try {
+              if (this.currentSocket() === ws) ports.sendToChargePoint(text);
+            } catch (e) {
+              log("error", "paced_send_failed", { error: errorMessage(e) });
+            }
+          }, wait);
+          return true;
+        }
         try {
           ws.send(text);
           if (this.trace.watching) this.trace.send("out", text);
@@ -593,5 +606,6 @@ export class ChargePoint extends DurableObject<Env> {
       isConnected: () => this.currentSocket() !== undefined,
       now: () => Date.now(),
     };
+    return ports;
   }
 }

@@ -2,8 +2,8 @@
  * The charge point's own calls that the gateway relayed to the CSMS, per connection (in the attachment): which
  * are still waiting for the CSMS's answer, whether the charge point waits for the answer to its latest one, and which
  * the CSMS answered last. OCPP-J allows one outstanding call per direction (1.6 §4.1.1, 2.x Part 4 §4.1.1): a charge
- * point waiting for an answer may send no other call, which the heartbeat check (lifecycle.ts) takes into account.
- * A few calls are remembered to be lenient with chargers that send more.
+ * point waiting for an answer may send no other call, which the heartbeat check (lifecycle.ts) and the rate limit
+ * (rate-limit.ts) take into account. A few calls are remembered to be lenient with chargers that send more.
  */
 import type { ConnectionState } from "./connection";
 
@@ -32,21 +32,17 @@ export class ChargePointCalls {
     return this.state.cpCalls.find(([id]) => id === uniqueId)?.[1];
   }
 
-  hasOutstanding(): boolean {
-    return this.state.cpCalls.length > 0;
-  }
-
   /**
-   * The CSMS's answer went to the charge point at `at`: the call is no longer outstanding, and the charger may send
-   * its next call (rate-limit.ts: pacing). When it was the latest, its silence counts from now (lifecycle.ts).
+   * The CSMS's answer went to the charge point at `at`: the call is no longer outstanding. When it was the latest,
+   * the charge point may send its next call (rate-limit.ts: pacing) and its silence counts from now (lifecycle.ts).
    * A CALLRESULTERROR (2.1) can only be about a CALLRESULT (Part 4 §4.2.4), so only those are remembered for it.
    */
   answered(uniqueId: string, action: string, at: number, byResult: boolean): void {
     if (this.isLatest(uniqueId)) {
       this.state.awaitingSince = 0;
       this.state.answeredAt = at;
+      this.state.csmsAnswered = 1;
     }
-    this.state.csmsAnswered = 1;
     this.state.cpCalls = this.state.cpCalls.filter(([id]) => id !== uniqueId);
     const others = this.state.answeredCpCalls.filter(([id]) => id !== uniqueId);
     this.state.answeredCpCalls = byResult ? [...others, [uniqueId, action] as [string, string]].slice(-MAX_ANSWERED) : others;

@@ -16,8 +16,11 @@ export interface Connection {
 }
 
 export interface SessionPorts {
-  /** Sends one frame to the charge point; false when it has no open connection. */
-  sendToChargePoint(text: string): boolean;
+  /**
+   * Sends one frame to the charge point, at once or, given `notBefore` (ms since the epoch) still ahead, then (a
+   * refusal paced by the rate limit, rate-limit.ts); false when it has no open connection now.
+   */
+  sendToChargePoint(text: string, notBefore?: number): boolean;
   /**
    * Publishes with QoS 1: "sent" once the broker confirmed it, "queued" when it waits in the outbox for the
    * broker, "refused" when it can do neither (outbox full or off). An "ending" ends one of the CSMS's calls and may
@@ -60,7 +63,7 @@ export interface ConnectionState {
   /** Frame rate limit: tokens left (-1: a full bucket) and when they were counted. */
   tokens: number;
   tokensAt: number;
-  /** 1 when the CSMS answered the charge point's last call: its next CALL obeys OCPP-J's pacing (rate-limit.ts). */
+  /** 1 when the CSMS answered the charge point's latest call: its next CALL obeys OCPP-J's pacing (rate-limit.ts). */
   csmsAnswered: number;
   /** Messages the gateway could neither publish nor keep (counted and logged). */
   dropped: number;

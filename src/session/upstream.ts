@@ -2,7 +2,8 @@
  * Upstream (reference §4): every frame from the charge point is parsed in stages for its OCPP version; a CALL whose
  * UniqueId can be read but is malformed or invalid is answered with a CALLERROR; a good frame is published as the
  * EMQX envelope on its topic; replies that answer a CSMS call carry that call's Action and are checked against its
- * response schema. Each message type is handled in one method. Frames over the rate limit are refused.
+ * response schema. Each message type is handled in one method. Frames over the rate limit are refused; a call the
+ * gateway refuses itself is answered no sooner than the limit allows the next frame (rate-limit.ts).
  */
 import { log } from "../log";
 import { upstreamEnvelope } from "../mqtt/envelope";
@@ -210,10 +211,15 @@ export class Upstream {
     return this.badFrame({ kind: ErrorKind.Protocol, message: reason, uniqueId: frame.uniqueId, messageTypeId: frame.type, answerable: false }, text);
   }
 
-  /** Sends one of the gateway's own CALLERRORs to the charge point, counted for the metrics. */
-  private refuse(text: string): void {
-    this.s.state.callErrors++;
-    this.s.toChargePoint(text);
+  /**
+   * Sends one of the gateway's own CALLERRORs to the charge point, counted for the metrics. Unless `paced` is false,
+   * it goes no sooner than the rate limit allows the charge point's next frame: a charger that waits for each answer
+   * is slowed to the limit instead of being refused (rate-limit.ts).
+   */
+  private refuse(text: string, paced = true): void {
+    const { state, limit, ports } = this.s;
+    state.callErrors++;
+    this.s.toChargePoint(text, paced ? limit.nextTokenAt(ports.now()) : undefined);
   }
 
   /** A well-formed frame within the limit: the runs of malformed and refused frames are over. */
@@ -231,7 +237,7 @@ export class Upstream {
     state.limited++;
     log("warn", "rate_limited", { cid: conn.cid, uniqueId: callId, inRow: state.limited });
     if (callId !== undefined && state.limited < conn.config.max_bad_frames) {
-      this.refuse(callErrorText(callId, csms.code(ErrorKind.Generic), limit.describe()));
+      this.refuse(callErrorText(callId, csms.code(ErrorKind.Generic), limit.describe()), false);
       return;
     }
     return this.s.ports.closeChargePoint(CLOSE_POLICY_VIOLATION, DisconnectReason.RateLimited, limit.describe());

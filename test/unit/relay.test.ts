@@ -185,6 +185,42 @@ describe("limits", () => {
     expect(codes.slice(2)).toEqual(["GenericError", "GenericError", "GenericError"]);
   });
 
+  it("rate limit (defaults): a charger that waits for every answer, the gateway's own refusals included, is never refused a valid call", async () => {
+    const t = setup();
+    // 144 calls at full speed, one at a time, 60 % of them invalid (a BootNotification without its fields): each goes the
+    // moment the answer to the previous one reached the charger, whether the CSMS or the gateway gave it.
+    const isInvalid = (i: number) => i % 5 < 3;
+    for (let i = 0; i < 144; i++) {
+      const before = t.sent.length;
+      if (isInvalid(i)) await t.relay.fromChargePoint(`[2,"c${i}","BootNotification",{}]`);
+      else if (i % 2 === 0) await t.relay.fromChargePoint(`[2,"c${i}","Heartbeat",{}]`);
+      else await t.relay.fromChargePoint(`[2,"c${i}","MeterValues",{"connectorId":1,"meterValue":[]}]`);
+      if (t.sent.length > before) {
+        t.clock.now = t.sentAt.at(-1) as number;
+      } else {
+        const payload = i % 2 === 0 ? '{"currentTime":"2024-01-01T00:00:00Z"}' : "{}";
+        await t.relay.fromCsms(`{"MessageTypeId":3,"UniqueId":"c${i}","Payload":${payload}}`);
+      }
+    }
+    const valid = Array.from({ length: 144 }, (_, i) => i).filter((i) => !isInvalid(i));
+    expect(t.sent.filter((f) => (f as unknown[])[2] === "GenericError")).toEqual([]);
+    expect(t.on("ocpp/cp/CP1").map((m) => m.UniqueId)).toEqual(valid.map((i) => `c${i}`));
+    expect(t.sent.filter((f) => (f as unknown[])[0] === 4)).toHaveLength(144 - valid.length);
+    expect(t.closed).toEqual([]);
+    // Paced, not free: the refusals beyond the burst (40) went out no faster than 20 a second.
+    expect(t.clock.now - 1_700_000_000_000).toBeGreaterThanOrEqual(((144 - valid.length - 40) / 20) * 1000);
+  });
+
+  it("rate limit (defaults): a charger that does not wait for the gateway's paced refusals is refused, then closed", async () => {
+    const t = setup();
+    // Every call arrives before the answer to the one before it (the clock does not move).
+    for (let i = 0; i < 100 && t.closed.length === 0; i++) await t.relay.fromChargePoint(`[2,"b${i}","BootNotification",{}]`);
+    const codes = t.sent.map((f) => (f as unknown[])[2]);
+    expect(codes.slice(0, 40)).toEqual(Array.from({ length: 40 }, () => "OccurenceConstraintViolation"));
+    expect(codes.slice(40)).toEqual(Array.from({ length: 9 }, () => "GenericError"));
+    expect(t.closed).toEqual([{ code: 1008, reason: "rate_limited", text: "rate limit exceeded: at most 20 frames per second" }]);
+  });
+
   it("rate limit: a malformed CALL over the limit is answered, not taken as a reason to close", async () => {
     const t = setup({ config: config({ max_frames_per_second: 1 }) });
     for (let i = 0; i < 2; i++) await t.relay.fromChargePoint(`[2,"h${i}","Heartbeat",{}]`);
