@@ -62,6 +62,8 @@ function parseAttachment(a: unknown): SocketAttachment | undefined {
   if (!isCount(r.csmsAnswered)) r.csmsAnswered = 0;
   if (!isCount(r.limited)) r.limited = 0;
   if (!isCount(r.callErrors)) r.callErrors = 0;
+  if (!isCount(r.awaitingSince)) r.awaitingSince = 0;
+  if (!isCount(r.answeredAt)) r.answeredAt = 0;
   if (!Array.isArray(r.answeredCpCalls) || !r.answeredCpCalls.every(isIdActionPair)) r.answeredCpCalls = [];
   if (r.reported !== undefined && !isReported(r.reported)) delete r.reported;
   return a as SocketAttachment;

@@ -13,7 +13,7 @@ import { errorMessage, log } from "../log";
 import { gatewayErrorEnvelope } from "../mqtt/envelope";
 import { renderTopic } from "../mqtt/topics";
 import { protocolBySubprotocol } from "../ocpp/protocol";
-import { checkKeepalive, connectedEvent, DisconnectReason, disconnectedEvent, reasonForRemoteClose } from "../session/lifecycle";
+import { checkKeepalive, connectedEvent, DisconnectReason, disconnectedEvent, frameArrived, reasonForRemoteClose } from "../session/lifecycle";
 import { Outbox } from "../session/outbox";
 import { newConnectionState, type Connection, type ConnectionState, type SessionPorts } from "../session/connection";
 import { ChargePointSession } from "../session/session";
@@ -198,6 +198,9 @@ export class ChargePoint extends DurableObject<Env> {
     const arrivedAt = Date.now();
     // A watcher only listens: what it sends goes nowhere (never into the charge point's session).
     if (this.trace.watching && this.trace.isWatcher(ws)) return;
+    // Noted before the frame waits its turn: an alarm already queued judges silence by arrival (lifecycle.ts).
+    const arrived = readAttachment(ws);
+    if (arrived !== undefined && arrived.closing === undefined) frameArrived(arrived, arrivedAt);
     await this.serialize(async () => {
       // Read inside the serialized task: frames that arrive together must each see the previous one's state.
       const attachment = readAttachment(ws);
@@ -567,10 +570,23 @@ export class ChargePoint extends DurableObject<Env> {
 
   private ports(connection: Connection): SessionPorts {
     const outbox = this.outbox(connection.cid, connection.config);
-    return {
-      sendToChargePoint: (text) => {
+    const ports: SessionPorts = {
+      sendToChargePoint: (text, notBefore) => {
         const ws = this.currentSocket();
         if (ws === undefined) return false;
+        const wait = (notBefore ?? 0) - Date.now();
+        if (wait > 0) {
+          // A refusal paced by the rate limit, for this connection only; the pending timer keeps the object from
+          // hibernating meanwhile (Cloudflare, "Lifecycle of a Durable Object").
+          setTimeout(() => {
+            try {
+              if (this.currentSocket() === ws) ports.sendToChargePoint(text);
+            } catch (e) {
+              log("error", "paced_send_failed", { error: errorMessage(e) });
+            }
+          }, wait);
+          return true;
+        }
         try {
           ws.send(text);
           if (this.trace.watching) this.trace.send("out", text, undefined, readAttachment(ws)?.cpCalls);
@@ -590,5 +606,6 @@ export class ChargePoint extends DurableObject<Env> {
       isConnected: () => this.currentSocket() !== undefined,
       now: () => Date.now(),
     };
+    return ports;
   }
 }
