@@ -7,7 +7,7 @@ import { CONFIG_KV_KEY } from "../../src/objects/config-store";
 import { ChargePointSocket } from "../worker-helpers/charge-point-socket";
 import { MqttProbe } from "../worker-helpers/mqtt-probe";
 
-const AUTH = `Basic ${btoa("test-key:test-secret")}`;
+const AUTH = `Basic ${btoa("test-key:test-secret-0123456789abcdefghijkl")}`;
 const BASE = "http://gateway/api/v5/gateways/ocpp";
 
 function api(path: string, init: { method?: string; body?: unknown; auth?: string | null } = {}): Promise<Response> {
@@ -35,8 +35,8 @@ describe("admin authentication", () => {
   it.each([
     ["no credentials", null],
     ["a wrong secret", `Basic ${btoa("test-key:nope")}`],
-    ["a wrong key", `Basic ${btoa("other:test-secret")}`],
-    ["another scheme", "Bearer test-secret"],
+    ["a wrong key", `Basic ${btoa("other:test-secret-0123456789abcdefghijkl")}`],
+    ["another scheme", "Bearer test-secret-0123456789abcdefghijkl"],
   ])("%s → 401 JSON with a Basic challenge", async (_what, auth) => {
     const res = await api("", { auth });
     expect(res.headers.get("WWW-Authenticate")).toMatch(/^Basic /);

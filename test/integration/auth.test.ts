@@ -4,9 +4,10 @@
 // user names and valid addresses are kept with a connection.
 import { env, SELF } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { createApp } from "../../src/http/app";
 import { SOURCE_FAILURE_LIMIT } from "../../src/auth/throttle";
 
-const ADMIN = `Basic ${btoa("test-key:test-secret")}`;
+const ADMIN = `Basic ${btoa("test-key:test-secret-0123456789abcdefghijkl")}`;
 const BASE = "http://gateway/api/v5/gateways/ocpp";
 
 const basic = (user: string, password: string) =>
@@ -199,6 +200,24 @@ describe("the admin API is throttled", () => {
     expect(locked.headers.get("Retry-After")).toMatch(/^[1-9][0-9]*$/);
     expect((await api("", { ip: "203.0.113.50" })).status).toBe(429);
     expect((await api("", { ip: "192.0.2.50" })).status).toBe(200);
+  });
+});
+
+describe("the admin secret must be strong", () => {
+  it.each([
+    ["shorter than 32 characters", "test-secret", /at least 32 characters.*it has 11 characters/],
+    ["fewer than 8 different characters", "abcabcabcabcabcabcabcabcabcabcabcabc", /at least 8 different.*only 3 different/],
+  ])("an ADMIN_API_SECRET %s: every management call, trace tokens too, is refused with 503 naming the rule", async (_what, secret, message) => {
+    const app = createApp();
+    const headers = { Authorization: `Basic ${btoa(`test-key:${secret}`)}`, "CF-Connecting-IP": "192.0.2.51" };
+    const weak = { ...env, ADMIN_API_SECRET: secret };
+    for (const res of [
+      await app.request("/api/v5/gateways/ocpp", { headers }, weak),
+      await app.request("/api/v5/gateways/ocpp/clients/CP1/trace", { headers: { Upgrade: "websocket", "Sec-WebSocket-Protocol": "ocpp-trace, token.x" } }, weak),
+    ]) {
+      expect(res.status).toBe(503);
+      expect(await res.json()).toMatchObject({ code: "SERVICE_UNAVAILABLE", reason: "admin_secret_too_weak", message: expect.stringMatching(message) });
+    }
   });
 });
 
