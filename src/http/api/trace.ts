@@ -15,7 +15,7 @@ import { TRACE_HEADER } from "../../objects/trace";
 import { adminAuth } from "../admin-auth";
 import { checkAdminSecret } from "../admin-secret";
 import { ApiError } from "../errors";
-import { LoginThrottle } from "../login-throttle";
+import { ADMIN_CREDENTIAL, LoginThrottle } from "../login-throttle";
 import { issueTraceToken, offeredTrace, TRACE_PROTOCOL, TRACE_TOKEN_TTL_MS, verifyTraceToken } from "../trace-token";
 
 type Ctx = Context<{ Bindings: Env }>;
@@ -39,7 +39,7 @@ export const traceAuth: MiddlewareHandler<{ Bindings: Env }> = async (c, next) =
   const refused = new ApiError(401, "UNAUTHORIZED", "API key and secret (HTTP Basic) or a trace token required");
   if (token === undefined) throw refused;
   const cid = checkedCid(c);
-  const attempt = await new LoginThrottle(c.env.LOGIN_GUARD).admit("admin", sourceOf(c.req.header("CF-Connecting-IP")));
+  const attempt = await new LoginThrottle(c.env.LOGIN_GUARD).admit(ADMIN_CREDENTIAL, sourceOf(c.req.header("CF-Connecting-IP")));
   const ok = await verifyTraceToken(secret, cid, token, Date.now());
   await attempt.finish(ok);
   if (!ok) throw refused;
