@@ -1,8 +1,8 @@
 /**
  * The ledger of ONE credential (a user, or the admin key), kept by the LoginGuard named after it (rules:
  * src/auth/throttle.ts): its known sources with their own failures, its recent successful logins (in memory: they
- * bound a reconnect loop, and an evicted object forgets at most a minute of them). No clock or storage of its
- * own.
+ * bound a reconnect loop, and an evicted object forgets at most a minute of them), and when it was last written
+ * through the management API (for REWRITE_HOLD_MS). No clock or storage of its own.
  */
 import {
   FAILURE_WINDOW_MS,
@@ -12,6 +12,7 @@ import {
   MAX_KNOWN_SOURCES,
   PAIR_FAILURE_LIMIT,
   refusal,
+  REWRITE_HOLD_MS,
   Tickets,
   within,
   type Admission,
@@ -23,6 +24,8 @@ export interface CredentialState {
   readonly known: Record<string, number>;
   /** Known source key → times of its recent failures, oldest first. */
   readonly failures: Record<string, number[]>;
+  /** When the credential was last written through the management API. */
+  readonly changed?: number;
 }
 
 /** A known source's last success is rewritten at most this often (a storage write each time). */
@@ -33,13 +36,17 @@ export const EMPTY_CREDENTIAL: CredentialState = { known: {}, failures: {} };
 /** Stored state, validated on read (anything else starts empty). */
 export function parseCredentialState(value: unknown): CredentialState {
   if (typeof value !== "object" || value === null) return EMPTY_CREDENTIAL;
-  const { known, failures } = value as Record<string, unknown>;
+  const { known, failures, changed } = value as Record<string, unknown>;
   if (typeof known !== "object" || known === null || typeof failures !== "object" || failures === null) return EMPTY_CREDENTIAL;
   const k = Object.entries(known).filter((e): e is [string, number] => typeof e[1] === "number" && Number.isFinite(e[1]));
   const sources = new Set(k.map(([source]) => source));
   // Only known sources have failures here (an earlier version also kept a bucket `*` for all other sources).
   const f = Object.entries(failures).filter((e): e is [string, number[]] => sources.has(e[0]) && isTimes(e[1]) && e[1].length > 0);
-  return { known: Object.fromEntries(k), failures: Object.fromEntries(f) };
+  return {
+    known: Object.fromEntries(k),
+    failures: Object.fromEntries(f),
+    ...(typeof changed === "number" && Number.isFinite(changed) ? { changed } : {}),
+  };
 }
 
 interface Attempt {
@@ -50,6 +57,7 @@ interface Attempt {
 export class CredentialLedger {
   private readonly known: Map<string, number>;
   private readonly failures: Map<string, number[]>;
+  private changed: number | undefined;
   private successes: number[] = [];
   private readonly tickets = new Tickets<Attempt>();
 
@@ -59,6 +67,7 @@ export class CredentialLedger {
   ) {
     this.known = new Map(Object.entries(state.known));
     this.failures = new Map(Object.entries(state.failures));
+    this.changed = state.changed;
   }
 
   private isKnown(source: string, now: number): boolean {
@@ -117,6 +126,16 @@ export class CredentialLedger {
     return changed;
   }
 
+  /** Records that the credential was written through the management API (see REWRITE_HOLD_MS). */
+  markChanged(): void {
+    this.changed = this.now();
+  }
+
+  /** Whether a login may rewrite the credential's record now: no write through the API within REWRITE_HOLD_MS. */
+  mayRewrite(): boolean {
+    return this.changed === undefined || this.now() - this.changed >= REWRITE_HOLD_MS;
+  }
+
   /** Drops what no longer counts; true when something was dropped. */
   expire(): boolean {
     const now = this.now();
@@ -134,6 +153,10 @@ export class CredentialLedger {
       if (recent.length === 0) this.failures.delete(source);
       else this.failures.set(source, recent);
     }
+    if (this.changed !== undefined && now - this.changed >= REWRITE_HOLD_MS) {
+      this.changed = undefined;
+      changed = true;
+    }
     return changed;
   }
 
@@ -142,15 +165,20 @@ export class CredentialLedger {
     const ends = [
       ...[...this.known.values()].map((at) => at + KNOWN_SOURCE_MS),
       ...[...this.failures.values()].map((times) => Math.max(...times) + FAILURE_WINDOW_MS),
+      ...(this.changed === undefined ? [] : [this.changed + REWRITE_HOLD_MS]),
     ];
     return ends.length === 0 ? null : Math.min(...ends);
   }
 
   snapshot(): CredentialState {
-    return { known: Object.fromEntries(this.known), failures: Object.fromEntries(this.failures) };
+    return {
+      known: Object.fromEntries(this.known),
+      failures: Object.fromEntries(this.failures),
+      ...(this.changed === undefined ? {} : { changed: this.changed }),
+    };
   }
 
   isEmpty(): boolean {
-    return this.known.size === 0 && this.failures.size === 0;
+    return this.known.size === 0 && this.failures.size === 0 && this.changed === undefined;
   }
 }

@@ -34,6 +34,12 @@ export const MAX_KNOWN_SOURCES = 16;
 export const LOGIN_WINDOW_MS = 60_000;
 /** Successful logins per charge point credential per LOGIN_WINDOW_MS. */
 export const LOGINS_PER_MINUTE = 6;
+/**
+ * After a user is written through the management API, how long a login may not rewrite that user's record (a
+ * rehash): longer than a KV read can be stale at another location (60 s), so a login that read the record before
+ * the change cannot write the old password back.
+ */
+export const REWRITE_HOLD_MS = 10 * 60_000;
 export const TICKET_MS = 30_000;
 
 export type Refusal = "too_many_failed_logins" | "too_many_logins";

@@ -23,6 +23,8 @@ export async function userCredential(userId: string): Promise<string> {
 
 /** The guard of the management API's key and secret. */
 export const ADMIN_CREDENTIAL = "admin";
+/** The guard that holds when the authenticator (with every user) was last deleted. */
+export const AUTHENTICATOR_CREDENTIAL = "authenticator";
 
 export interface LoginAttempt {
   /** The source logged in as this credential recently (the guard's known sources): it is the charger itself. */
@@ -91,5 +93,25 @@ export class LoginThrottle {
       finish: (ok) => end(ok ? "succeeded" : "failed"),
       release: () => end("released"),
     };
+  }
+
+  /**
+   * Records, before a user (or the authenticator) is written through the management API, that logins which read
+   * the record earlier must not write it back for a while (REWRITE_HOLD_MS). Throws 503 when that cannot be stored.
+   */
+  async changing(credential: string): Promise<void> {
+    let stored: boolean;
+    try {
+      stored = await this.guard(credential).markChanged();
+    } catch (error) {
+      throw unavailable(error);
+    }
+    if (!stored) throw unavailable(new Error(`the change of ${credential} could not be recorded`));
+  }
+
+  /** Whether a login may write back a record it read: none of `credentials` was written through the API lately. */
+  async mayRewrite(credentials: readonly string[]): Promise<boolean> {
+    const answers = await Promise.all(credentials.map((name) => this.guard(name).mayRewrite()));
+    return answers.every(Boolean);
   }
 }

@@ -20,6 +20,7 @@ import { CONNECT_HEADER, encodeConnectRequest } from "../objects/connect-request
 import { log } from "../log";
 import { ApiError } from "./errors";
 import { LoginThrottle, userCredential } from "./login-throttle";
+import { needsRehash, rehash } from "./rehash";
 
 function badRequest(reason: string, message: string): ApiError {
   return new ApiError(400, "BAD_REQUEST", message, { reason });
@@ -83,9 +84,10 @@ const challenge = { "WWW-Authenticate": 'Basic realm="OCPP", charset="UTF-8"' };
  * security profiles 1 and 2; binding rules in src/auth/binding.ts): otherwise 401 with `WWW-Authenticate`, or 429
  * while logins are throttled (src/auth/throttle.ts), or 503 when this isolate is over its hashing budget.
  * With none, every charge point may connect. Returns the user name to keep with the connection: one that was
- * checked, never what the request merely claimed.
+ * checked, never what the request merely claimed. A user hashed with an older algorithm is hashed again after the
+ * login, in `waitUntil` (src/http/rehash.ts).
  */
-async function authenticate(env: Env, cid: string, header: string | null, source: Source): Promise<string | undefined> {
+async function authenticate(env: Env, waitUntil: (work: Promise<unknown>) => void, cid: string, header: string | null, source: Source): Promise<string | undefined> {
   const store = new AuthStore(env.GATEWAY_KV);
   const authenticator = await store.getAuthenticator();
   if (authenticator === null || authenticator.enable === false) return undefined;
@@ -111,6 +113,7 @@ async function authenticate(env: Env, cid: string, header: string | null, source
   const ok = passwordOk && user !== null && mayConnectAs(type, cid, subject.userId, user);
   await attempt.finish(ok);
   if (!ok) throw new ApiError(401, "UNAUTHORIZED", "bad user name or password", { reason: "bad_username_or_password" }, challenge);
+  if (needsRehash(user, authenticator)) waitUntil(rehash(store, throttle, credential, user, credentials.password, authenticator));
   return subject.username;
 }
 
@@ -162,7 +165,8 @@ export async function handleUpgrade(c: Context<{ Bindings: Env }>, config: Gatew
   const certificate = await checkClientCertificate(request, c.env, config.client_certificate, cid, source);
   // A certificate that passed stands in for the password (profile 3), unless the operator asks for both.
   const needsPassword = certificate === undefined || config.client_certificate.password_too;
-  const username = needsPassword ? await authenticate(c.env, cid, request.headers.get("Authorization"), source) : undefined;
+  const waitUntil = (work: Promise<unknown>) => c.executionCtx.waitUntil(work);
+  const username = needsPassword ? await authenticate(c.env, waitUntil, cid, request.headers.get("Authorization"), source) : undefined;
   const ip = source.ip;
 
   const headers = new Headers(request.headers);

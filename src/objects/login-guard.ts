@@ -1,11 +1,11 @@
 /**
- * LoginGuard Durable Object: the login ledger of ONE credential (`user:<sha256 of the user id>`, `admin`;
- * src/auth/credential-ledger.ts) or ONE source address (`source:<address key>`;
+ * LoginGuard Durable Object: the login ledger of ONE credential (`user:<sha256 of the user id>`, `admin`,
+ * `authenticator`; src/auth/credential-ledger.ts) or ONE source address (`source:<address key>`;
  * src/auth/source-ledger.ts); rules in src/auth/throttle.ts. One object per key, so the fleet's reconnect after a
  * deploy spreads over as many objects as there are chargers, and no object is on every login's path.
  *
  * What must survive an eviction is stored (one small value per ledger, written on a failure, on a new or day-old
- * known source); attempts in progress and recent successes are in memory only. The
+ * known source, on a change through the API); attempts in progress and recent successes are in memory only. The
  * object's alarm is kept at the time its stored state next loses something, and deletes what has left its window:
  * once every window has ended the object holds nothing, whatever name an attacker had it created under.
  */
@@ -62,6 +62,17 @@ export class LoginGuard extends DurableObject<Env> {
   /** See CredentialLedger.finish; the outcome is stored before this returns. */
   async finishCredential(ticket: string, outcome: Outcome): Promise<void> {
     if (this.credential.finish(ticket, outcome)) await this.saveLogged(["credential"]);
+  }
+
+  /** See CredentialLedger.markChanged; false when it could not be stored. */
+  async markChanged(): Promise<boolean> {
+    this.credential.markChanged();
+    return this.saveLogged(["credential"]);
+  }
+
+  /** See CredentialLedger.mayRewrite. */
+  async mayRewrite(): Promise<boolean> {
+    return this.credential.mayRewrite();
   }
 
   /** See SourceLedger.admit. */

@@ -1,14 +1,16 @@
 // Charge point and admin authentication through the real Worker: the credential is bound to the charge point id,
 // failed logins are throttled per source address (and per known source) so nobody elsewhere can lock a credential
-// out, a credential's reconnect loop is bounded, login guards keep nothing once their windows end, unknown users cost
-// the configured algorithm's work, ids of any allowed length fit the stores, and only checked user names and valid
-// addresses are kept with a connection.
+// out, a credential's reconnect loop is bounded, login guards keep nothing once their windows end, users hashed with
+// an older algorithm are hashed again, unknown users cost the configured algorithm's work, ids of any allowed length
+// fit the stores, and only checked user names and valid addresses are kept with a connection.
 import { env, runDurableObjectAlarm, runInDurableObject, SELF } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { sha256Hex } from "../../src/auth/credentials";
-import { FAILURE_WINDOW_MS, LOGINS_PER_MINUTE, SOURCE_FAILURE_LIMIT } from "../../src/auth/throttle";
+import { FAILURE_WINDOW_MS, LOGINS_PER_MINUTE, REWRITE_HOLD_MS, SOURCE_FAILURE_LIMIT } from "../../src/auth/throttle";
 import { createApp } from "../../src/http/app";
-import { userCredential } from "../../src/http/login-throttle";
+import { LoginThrottle, userCredential } from "../../src/http/login-throttle";
+import { rehash } from "../../src/http/rehash";
+import { AuthStore, type StoredUser } from "../../src/objects/auth-store";
 
 const ADMIN = `Basic ${btoa("test-key:test-secret-0123456789abcdefghijkl")}`;
 const BASE = "http://gateway/api/v5/gateways/ocpp";
@@ -327,7 +329,7 @@ describe("login guards keep nothing once their windows end", () => {
     }
   });
 
-  it("a known source and a failure from it each leave with their windows", async () => {
+  it("a known source, a failure from it and a change through the API each leave with their windows", async () => {
     await authenticator();
     await user("CP-KEPT", "right");
     (await connect("CP-KEPT", basic("CP-KEPT", "right"), "192.0.2.150")).close(1000);
@@ -335,10 +337,52 @@ describe("login guards keep nothing once their windows end", () => {
     const name = await userCredential("CP-KEPT");
     const start = Date.now();
     expect((await held(name)).keys).toEqual(["credential"]);
-    for (const step of [FAILURE_WINDOW_MS, 30 * 24 * 3600_000]) {
+    for (const step of [REWRITE_HOLD_MS, FAILURE_WINDOW_MS, 30 * 24 * 3600_000]) {
       vi.spyOn(Date, "now").mockReturnValue(start + step + 1000);
       expect(await runDurableObjectAlarm(guardOf(name))).toBe(true);
     }
     expect(await held(name)).toEqual({ keys: [], alarm: null });
+  });
+});
+
+describe("users hashed with an older algorithm", () => {
+  it("are hashed with the configured algorithm at their next successful login; their refusals then cost what an unknown user's do", async () => {
+    await authenticator({ password_hash_algorithm: { name: "pbkdf2", mac_fun: "sha512", iterations: 3000, dk_length: 32 } });
+    const store = new AuthStore(env.GATEWAY_KV);
+    // Created before the algorithm was changed (written directly: no change through the API is pending).
+    await store.putUser("CP-OLD", "right", false, { name: "sha256", salt_position: "suffix" });
+    await connect("CP-OLD", basic("CP-OLD", "right"), "192.0.2.160");
+    let stored: StoredUser | null = null;
+    for (let i = 0; i < 100 && stored?.algorithm.name !== "pbkdf2"; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      stored = await store.getUser("CP-OLD");
+    }
+    expect(stored?.algorithm).toEqual({ name: "pbkdf2", mac_fun: "sha512", iterations: 3000, dk_length: 32 });
+    const derive = vi.spyOn(crypto.subtle, "deriveBits");
+    expect((await upgrade("CP-OLD", basic("CP-OLD", "wrong"), "192.0.2.160")).status).toBe(401);
+    const params = (call: unknown[]) => [(call[0] as { hash: string }).hash, (call[0] as { iterations: number }).iterations, call[2]];
+    expect(derive.mock.calls.map(params)).toEqual([["SHA-512", 3000, 256]]);
+    await connect("CP-OLD", basic("CP-OLD", "right"), "192.0.2.160");
+  });
+
+  it("a login that read the user before the API changed it does not write the old record back", async () => {
+    await authenticator({ password_hash_algorithm: { name: "pbkdf2", iterations: 1000 } });
+    const store = new AuthStore(env.GATEWAY_KV);
+    await store.putUser("CP-STALE", "old-password", false, { name: "sha256" });
+    const stale = (await store.getUser("CP-STALE")) as StoredUser;
+    expect((await api("/authentication/users/CP-STALE", { method: "PUT", body: { password: "new-password" } })).status).toBe(200);
+    const throttle = new LoginThrottle(env.LOGIN_GUARD);
+    const authenticatorNow = (await store.getAuthenticator())!;
+    await rehash(store, throttle, await userCredential("CP-STALE"), stale, "old-password", authenticatorNow);
+    expect(await store.checkPassword(await store.getUser("CP-STALE"), "new-password", authenticatorNow)).toBe(true);
+    expect(await store.checkPassword(await store.getUser("CP-STALE"), "old-password", authenticatorNow)).toBe(false);
+    // Deleting the authenticator holds back every user's rewrite the same way.
+    const fresh = (await store.getUser("CP-STALE")) as StoredUser;
+    // Later, when the user's own hold has ended:
+    vi.spyOn(Date, "now").mockReturnValue(Date.now() + REWRITE_HOLD_MS);
+    expect(await throttle.mayRewrite([await userCredential("CP-STALE")])).toBe(true);
+    expect((await api("/authentication", { method: "DELETE" })).status).toBe(204);
+    await rehash(store, throttle, await userCredential("CP-STALE"), fresh, "new-password", authenticatorNow);
+    expect(await store.getUser("CP-STALE")).toBeNull();
   });
 });

@@ -12,6 +12,7 @@ import {
   LOGINS_PER_MINUTE,
   MAX_KNOWN_SOURCES,
   PAIR_FAILURE_LIMIT as LIMIT,
+  REWRITE_HOLD_MS,
   SOURCE_FAILURE_LIMIT,
   type Admission,
 } from "../../src/auth/throttle";
@@ -162,12 +163,29 @@ describe("CredentialLedger: successful logins per minute", () => {
   });
 });
 
+describe("CredentialLedger: changes through the API hold back rewrites", () => {
+  it(`a record written through the API may not be rewritten by a login for ${REWRITE_HOLD_MS / 60_000} minutes`, () => {
+    const { clock, l } = credential();
+    expect(l.mayRewrite()).toBe(true);
+    l.markChanged();
+    expect(l.mayRewrite()).toBe(false);
+    clock.t += REWRITE_HOLD_MS - 1;
+    expect(l.mayRewrite()).toBe(false);
+    clock.t += 1;
+    expect(l.mayRewrite()).toBe(true);
+  });
+});
+
 describe("CredentialLedger: state ends with its windows", () => {
   it("nextExpiry names when something leaves; after the last window nothing is left", () => {
     const { clock, l } = credential();
     attempt(l, "4:192.0.2.1", "succeeded");
     clock.t += 1000;
     attempt(l, "4:192.0.2.1", "failed");
+    l.markChanged();
+    expect(l.nextExpiry()).toBe(START + 1000 + REWRITE_HOLD_MS);
+    clock.t += REWRITE_HOLD_MS;
+    expect(l.expire()).toBe(true);
     expect(l.nextExpiry()).toBe(START + 1000 + FAILURE_WINDOW_MS);
     clock.t = START + 1000 + FAILURE_WINDOW_MS;
     expect(l.expire()).toBe(true);
