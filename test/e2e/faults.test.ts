@@ -16,7 +16,7 @@ import { TcpProxy } from "./support/tcp-proxy";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Figures for docs/reliability.md, written to $FAULT_REPORT when set. */
 const report: Record<string, unknown> = {};
-const ADMIN = { key: "fault-admin", secret: `fault-${process.pid}` };
+const ADMIN = { key: "fault-admin", secret: `fault-${process.pid}-0123456789abcdefghijklmnopqrstuv` };
 
 let dir: string;
 let broker: StartedBroker | undefined;

@@ -18,7 +18,7 @@ import { freePort, startGateway, type GatewayProcess } from "./support/processes
 const CP = "TLS-CP1";
 const OTHER_CP = "TLS-CP2";
 
-const ADMIN_SECRET = `tls-secret-${process.pid}`;
+const ADMIN_SECRET = `tls-secret-${process.pid}-0123456789abcdefghijklmnopqrstuv`;
 let dir: string;
 let gateway: GatewayProcess | undefined;
 let csms: Csms | undefined;

@@ -4,7 +4,7 @@
 import { env, SELF } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
-const AUTH = `Basic ${btoa("test-key:test-secret")}`;
+const AUTH = `Basic ${btoa("test-key:test-secret-0123456789abcdefghijkl")}`;
 const ORIGIN = "http://gateway";
 const BASE = `${ORIGIN}/api/v5/gateways/ocpp`;
 const JSON_TYPE = { "Content-Type": "application/json" };

@@ -6,7 +6,7 @@ import { MAX_WATCHERS, TRACE_TEXT_MAX } from "../../src/objects/trace";
 import { ChargePointSocket } from "../worker-helpers/charge-point-socket";
 import { MqttProbe, type Received } from "../worker-helpers/mqtt-probe";
 
-const AUTH = `Basic ${btoa("test-key:test-secret")}`;
+const AUTH = `Basic ${btoa("test-key:test-secret-0123456789abcdefghijkl")}`;
 const BASE = "http://gateway/api/v5/gateways/ocpp";
 
 interface TraceRecord {

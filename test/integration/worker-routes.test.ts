@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createApp } from "../../src/http/app";
 import { CONFIG_KV_KEY } from "../../src/objects/config-store";
 
-const AUTH = `Basic ${btoa("test-key:test-secret")}`;
+const AUTH = `Basic ${btoa("test-key:test-secret-0123456789abcdefghijkl")}`;
 
 afterEach(async () => {
   for (const key of (await env.GATEWAY_KV.list()).keys) await env.GATEWAY_KV.delete(key.name);
