@@ -63,13 +63,37 @@ function dotenvLine(key, value) {
   return `${key}=${JSON.stringify(value)}`;
 }
 
-/** `wrangler dev` on a free loopback port, once it answers; `track` is told of the process at once. */
+/** Tries of a new internal port for `wrangler dev` when the one chosen was taken before wrangler bound it. */
+const WRANGLER_PORT_TRIES = 5;
+
+/**
+ * `wrangler dev` on a free loopback port, once it answers. The port is probed and released, then bound by
+ * wrangler seconds later; in between, an outgoing connection may take it (they draw from the same ephemeral range:
+ * chargers reconnecting through the front after a restart). wrangler then says so and exits, and another port is
+ * tried. (wrangler binds port 0 too, but prints the port it got only at log level info and above.)
+ * `track` is told of each process, so that a stop during the start ends the right one.
+ */
 async function startWrangler(argsFor, env, track) {
-  const port = await freePort(HOST);
-  const child = spawn(process.execPath, await argsFor(port), { cwd: root, stdio: ["ignore", "inherit", "inherit"], env, detached: true });
-  track(child);
-  await waitForHttp(`http://${HOST}:${port}/`, child, 120_000);
-  return { child, port };
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort(HOST);
+    const child = spawn(process.execPath, argsFor(port), { cwd: root, stdio: ["ignore", "inherit", "pipe"], env, detached: true });
+    track(child);
+    let tail = "";
+    const stderrClosed = new Promise((resolve) => child.stderr.once("close", resolve));
+    child.stderr.on("data", (chunk) => {
+      process.stderr.write(chunk);
+      tail = (tail + chunk.toString()).slice(-4096);
+    });
+    try {
+      await waitForHttp(`http://${HOST}:${port}/`, child, 120_000);
+      return { child, port };
+    } catch (error) {
+      if (child.exitCode === null && child.signalCode === null) throw error;
+      await Promise.race([stderrClosed, new Promise((r) => setTimeout(r, 2000))]);
+      if (!tail.includes(`Address already in use (${HOST}:${port})`) || attempt === WRANGLER_PORT_TRIES) throw error;
+      say(`port ${port} was taken before wrangler dev bound it; trying another`);
+    }
+  }
 }
 
 async function main() {
@@ -142,7 +166,7 @@ async function main() {
   const envFiles = [];
   if (existsSync(join(root, ".dev.vars"))) envFiles.push("--env-file", join(root, ".dev.vars"));
   envFiles.push("--env-file", envFile);
-  const argsFor = async (workerPort) => {
+  const argsFor = (workerPort) => {
     const args = [
       join(root, "node_modules", "wrangler", "bin", "wrangler.js"),
       "dev",
@@ -150,8 +174,9 @@ async function main() {
       HOST,
       "--port",
       String(workerPort),
+      // Port 0: the system picks the inspector's port when wrangler binds it, so no other process can take it first.
       "--inspector-port",
-      String(await freePort(HOST)),
+      "0",
       "--show-interactive-dev-session=false",
       "--log-level",
       process.env.WRANGLER_LOG || "info",

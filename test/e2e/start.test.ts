@@ -1,15 +1,16 @@
 // `npm start` itself, as a user runs it: through npm, with the embedded broker. npm does not pass SIGTERM on to the
 // script it runs, so terminating `npm start` (a service manager, `timeout`, `kill <pid>`) must still stop the broker
 // and workerd, not leave them holding the ports. It runs next to the suite's gateway, from the same checkout, as a
-// second `npm start` would.
+// second `npm start` would. And a start whose internal ports are taken from under it still comes back.
 import type { ChildProcess } from "node:child_process";
 import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { lastCallId } from "./support/charge-point";
 import { useGateway } from "./support/context";
-import { exited, freePort, isListening, spawnUntilReady } from "./support/processes";
+import { exited, freePort, isListening, spawnUntilReady, startGateway } from "./support/processes";
 
 const gw = useGateway();
 
@@ -99,4 +100,27 @@ describe("npm start", () => {
     expect(await stillOpenAfter(ports, 15_000)).toEqual([]);
   });
 
+  it("comes back when the ports it picks for itself are taken before they are bound", { timeout: 180_000 }, async () => {
+    const hookDir = await mkdtemp(join(tmpdir(), "ocpp-gateway-ports-"));
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      MQTT_PORT: "0",
+      MQTT_WS_PORT: "0",
+      GATEWAY_STATE_DIR: join(hookDir, "state"),
+      WRANGLER_LOG: "warn",
+      // The first two ports the start script probes for itself are taken at once (support/take-probed-ports.mjs).
+      TAKE_PROBED_PORTS: "2",
+    };
+    delete env.MQTT_URL;
+    const hook = pathToFileURL(join("test", "e2e", "support", "take-probed-ports.mjs")).href;
+    const gateway = await startGateway(env, 0, ["--import", hook]);
+    try {
+      expect(gateway.output().match(/\[take-probed-ports\] took port \d+/g)).toHaveLength(2);
+      const ok = await fetch(`http://127.0.0.1:${gateway.port}/`);
+      expect(ok.status).toBe(200);
+    } finally {
+      expect(await gateway.stop()).toBe(0);
+      await rm(hookDir, { recursive: true, force: true });
+    }
+  });
 });
