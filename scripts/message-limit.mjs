@@ -72,7 +72,7 @@ export class MessageLimit {
   /** "follow", "pass" (something it cannot follow: everything goes on unread) or "done" (the limit was exceeded). */
   #mode = "follow";
   #queue = Promise.resolve();
-  /** Resolves the wait for the inflater, also when it fails instead. */
+  /** Ends the wait for the inflater: when it is done, when it fails, or once the message is over the limit. */
   #flushed;
 
   constructor({ limit = RUNTIME_MESSAGE_LIMIT, deflate, forward, exceeded }) {
@@ -82,7 +82,11 @@ export class MessageLimit {
     if (deflate !== undefined) {
       this.#noContextTakeover = deflate.noContextTakeover;
       this.#inflater = createInflateRaw();
-      this.#inflater.on("data", (chunk) => (this.#inflated += chunk.length));
+      this.#inflater.on("data", (chunk) => {
+        this.#inflated += chunk.length;
+        // Over the limit already: no need to inflate the rest (a small frame may hold gigabytes).
+        if (this.#message.bytes + this.#inflated > this.#limit) this.#flushed?.();
+      });
       // Data that does not inflate is for workerd to refuse.
       this.#inflater.on("error", () => {
         this.#passOn();
@@ -131,7 +135,9 @@ export class MessageLimit {
           continue;
         }
         if (header.opcode !== 0x0) this.#message = { compressed: header.rsv1 && this.#inflater !== undefined, bytes: 0 };
-        if (!Number.isSafeInteger(header.length) || (header.rsv1 && this.#inflater === undefined)) {
+        // A length past 2^53 is over any limit.
+        if (!Number.isSafeInteger(header.length)) return this.#stop(flush);
+        if (header.rsv1 && this.#inflater === undefined) {
           // Not a frame workerd takes either (RFC 6455 §5.2: RSV1 only with an extension that defines it).
           flush();
           this.#mode = "pass";
