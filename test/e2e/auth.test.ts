@@ -1,7 +1,9 @@
 // Charge point and admin authentication end to end, against the gateway as `npm start` runs it: ocpp-rpc as the
-// charge point, raw `ws` for requests a charge point library would not send, `fetch` for the management API.
-// Other source addresses are simulated with CF-Connecting-IP, which local workerd keeps when a client sends it
-// (Cloudflare's edge replaces it); requests without it come from 127.0.0.1.
+// charge point, raw `ws` for requests a charge point library would not send, `fetch` and `node:http` for the
+// management API. Other source addresses are real: the client socket is bound to another loopback address (127.0.0.2
+// and up; Linux routes all of 127/8 to lo), and npm start's front hands the peer address to the Worker as
+// CF-Connecting-IP, replacing any the client sends. Requests without a local address come from 127.0.0.1.
+import { request as httpRequest } from "node:http";
 import { afterAll, afterEach, describe, expect, inject, it } from "vitest";
 import WebSocket from "ws";
 import { connectChargePoint, type RecordingClient } from "./support/charge-point";
@@ -11,15 +13,23 @@ const gateway = useGateway();
 const clients: RecordingClient[] = [];
 const sockets: WebSocket[] = [];
 
-async function api(method: string, path: string, body?: unknown, init: { auth?: string; ip?: string } = {}): Promise<Response> {
+async function api(method: string, path: string, body?: unknown, init: { auth?: string } = {}): Promise<Response> {
   return fetch(`${inject("gatewayHttp")}/api/v5/gateways/ocpp${path}`, {
     method,
-    headers: {
-      Authorization: init.auth ?? inject("adminAuth"),
-      "Content-Type": "application/json",
-      ...(init.ip === undefined ? {} : { "CF-Connecting-IP": init.ip }),
-    },
+    headers: { Authorization: init.auth ?? inject("adminAuth"), "Content-Type": "application/json" },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+}
+
+/** The management API's status and Retry-After for `GET /gateways/ocpp` from `localAddress`. */
+function adminFrom(localAddress: string, auth: string): Promise<{ status: number; retryAfter?: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(new URL(`${inject("gatewayHttp")}/api/v5/gateways/ocpp`), { localAddress, headers: { Authorization: auth } }, (res) => {
+      res.resume();
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, ...(typeof res.headers["retry-after"] === "string" ? { retryAfter: res.headers["retry-after"] } : {}) }));
+    });
+    req.on("error", reject);
+    req.end();
   });
 }
 
@@ -32,10 +42,10 @@ interface Upgrade {
   readonly ws?: WebSocket;
 }
 
-/** A raw upgrade: 101 (socket kept open until the file ends) or the refusal's status, headers and JSON body. */
-function upgrade(cid: string, headers: Record<string, string> = {}): Promise<Upgrade> {
+/** A raw upgrade, from `localAddress` when given: 101 (socket kept open until the file ends) or the refusal's status, headers and JSON body. */
+function upgrade(cid: string, headers: Record<string, string> = {}, localAddress?: string): Promise<Upgrade> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${inject("gatewayWs")}/${encodeURIComponent(cid)}`, ["ocpp1.6"], { headers });
+    const ws = new WebSocket(`${inject("gatewayWs")}/${encodeURIComponent(cid)}`, ["ocpp1.6"], { headers, ...(localAddress === undefined ? {} : { localAddress }) });
     ws.on("unexpected-response", (_req, res) => {
       let text = "";
       res.on("data", (chunk: Buffer) => (text += chunk.toString()));
@@ -103,7 +113,7 @@ describe("throttling", () => {
     await addUser("e2e-guess", "right");
     const statuses: number[] = [];
     for (let i = 0; i < 8; i++) {
-      const res = await upgrade(`e2e-guess-url-${i}`, { Authorization: basic("e2e-guess", `guess-${i}`), "CF-Connecting-IP": `198.51.100.${i + 1}` });
+      const res = await upgrade(`e2e-guess-url-${i}`, { Authorization: basic("e2e-guess", `guess-${i}`) }, `127.0.0.${i + 2}`);
       statuses.push(res.status);
     }
     expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429, 429]);
@@ -113,8 +123,8 @@ describe("throttling", () => {
     await setAuthenticator();
     await addUser("e2e-known", "right");
     await (await chargePoint("e2e-known", "right")).client.close({ code: 1000 });
-    for (let i = 0; i < 6; i++) await upgrade("e2e-known", { Authorization: basic("e2e-known", `guess-${i}`), "CF-Connecting-IP": "198.51.100.77" });
-    const stranger = await upgrade("e2e-known", { Authorization: basic("e2e-known", "right"), "CF-Connecting-IP": "203.0.113.77" });
+    for (let i = 0; i < 6; i++) await upgrade("e2e-known", { Authorization: basic("e2e-known", `guess-${i}`) }, "127.0.0.10");
+    const stranger = await upgrade("e2e-known", { Authorization: basic("e2e-known", "right") }, "127.0.0.11");
     expect(stranger.status).toBe(429);
     expect(stranger.headers["retry-after"]).toMatch(/^[1-9][0-9]*$/);
     expect(stranger.body).toMatchObject({ code: "TOO_MANY_REQUESTS", reason: "too_many_failed_logins" });
@@ -126,12 +136,12 @@ describe("throttling", () => {
     expect((await api("GET", "")).status).toBe(200);
     const wrong = `Basic ${Buffer.from("e2e-admin:guess").toString("base64")}`;
     const statuses: number[] = [];
-    for (let i = 0; i < 6; i++) statuses.push((await api("GET", "", undefined, { auth: wrong, ip: "198.51.100.200" })).status);
+    for (let i = 0; i < 6; i++) statuses.push((await adminFrom("127.0.0.12", wrong)).status);
     expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
-    const fromAttacker = await api("GET", "", undefined, { ip: "198.51.100.200" });
+    const fromAttacker = await adminFrom("127.0.0.12", inject("adminAuth"));
     expect(fromAttacker.status).toBe(429);
-    expect(fromAttacker.headers.get("Retry-After")).toMatch(/^[1-9][0-9]*$/);
-    expect((await api("GET", "", undefined, { ip: "203.0.113.200" })).status).toBe(429);
+    expect(fromAttacker.retryAfter).toMatch(/^[1-9][0-9]*$/);
+    expect((await adminFrom("127.0.0.13", inject("adminAuth"))).status).toBe(429);
     expect((await api("GET", "")).status).toBe(200);
   });
 });
@@ -171,12 +181,12 @@ describe("ids", () => {
 });
 
 describe("what is kept with a connection", () => {
-  it("user_id_type clientid: a Basic user name other than the id is not recorded; an invalid address is dropped", async () => {
+  it("user_id_type clientid: a Basic user name other than the id is not recorded; the address is the connection's, not one the client sends", async () => {
     await setAuthenticator({ user_id_type: "clientid" });
     await addUser("e2e-cid", "pw");
-    const res = await upgrade("e2e-cid", { Authorization: basic(`someone-${"x".repeat(3000)}`, "pw"), "CF-Connecting-IP": "not an address" });
+    const res = await upgrade("e2e-cid", { Authorization: basic(`someone-${"x".repeat(3000)}`, "pw"), "CF-Connecting-IP": "not an address" }, "127.0.0.14");
     expect(res.status).toBe(101);
     const listed = (await (await api("GET", "/clients/e2e-cid")).json()) as Record<string, unknown>;
-    expect(listed).toMatchObject({ clientid: "e2e-cid", username: null, ip_address: null });
+    expect(listed).toMatchObject({ clientid: "e2e-cid", username: null, ip_address: "127.0.0.14" });
   });
 });
