@@ -248,12 +248,12 @@ describe("ids", () => {
 });
 
 describe("what is kept with a connection", () => {
-  it("user_id_type clientid: a Basic user name other than the id is not recorded; an invalid address is dropped", async () => {
+  it("user_id_type clientid: a Basic user name other than the id is not recorded; a client's CF-Connecting-IP is replaced by its address", async () => {
     await setAuthenticator({ user_id_type: "clientid" });
     await addUser("e2e-cid", "pw");
-    const res = await upgrade("e2e-cid", { Authorization: basic(`someone-${"x".repeat(3000)}`, "pw"), "CF-Connecting-IP": "not an address" });
+    const res = await upgrade("e2e-cid", { Authorization: basic(`someone-${"x".repeat(3000)}`, "pw"), "CF-Connecting-IP": "not an address" }, { localAddress: "127.0.0.14" });
     expect(res.status).toBe(101);
     const listed = (await (await api("GET", "/clients/e2e-cid")).json()) as Record<string, unknown>;
-    expect(listed).toMatchObject({ clientid: "e2e-cid", username: null, ip_address: null });
+    expect(listed).toMatchObject({ clientid: "e2e-cid", username: null, ip_address: "127.0.0.14" });
   });
 });
