@@ -217,10 +217,15 @@ async function main() {
   // --- end broker TLS client
   say("  topics:          ocpp/cp/<cid> calls · ocpp/cp/<cid>/Reply replies and errors · ocpp/cs/<cid> commands");
   // The Worker is the one that knows whether the API has credentials (environment, .dev.vars): it answers an
-  // unauthenticated call with 503 when it has none and 401 when it has.
+  // unauthenticated call with 503 when it has none or a secret too weak to use, and 401 when it has.
   const api = `http${scheme}://${HOST}:${port}/api/v5/gateways/ocpp`;
-  const apiStatus = await fetch(`http://${HOST}:${workerPort}/api/v5/gateways/ocpp`, { signal: AbortSignal.timeout(5000) }).then((r) => (void r.arrayBuffer(), r.status), () => 0);
-  if (apiStatus === 503) say("  management API:  off; set ADMIN_API_KEY and ADMIN_API_SECRET (environment or .dev.vars) to turn it on");
+  const { status: apiStatus, reason: apiReason } = await fetch(`http://${HOST}:${workerPort}/api/v5/gateways/ocpp`, { signal: AbortSignal.timeout(5000) }).then(
+    async (r) => ({ status: r.status, reason: ((await r.json().catch(() => ({}))) ?? {}).reason }),
+    () => ({ status: 0, reason: undefined }),
+  );
+  if (apiStatus === 503 && apiReason === "admin_secret_too_weak") {
+    say("  management API:  off; ADMIN_API_SECRET is too weak (at least 32 characters, 8 different; e.g. openssl rand -base64 32)");
+  } else if (apiStatus === 503) say("  management API:  off; set ADMIN_API_KEY and ADMIN_API_SECRET (environment or .dev.vars) to turn it on");
   else say(`  management API:  ${api}   (HTTP Basic: ADMIN_API_KEY, ADMIN_API_SECRET)`);
   if (apiStatus !== 503) say(`  dashboard:       http${scheme}://${HOST}:${port}/dashboard/   (sign in with the same key and secret)`);
   // --- TLS front
