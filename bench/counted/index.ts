@@ -163,7 +163,7 @@ const HANDLERS = ["fetch", "alarm", "webSocketMessage", "webSocketClose", "webSo
 const CountedChargePoint = counted(ChargePoint, "ChargePoint", [...HANDLERS, "deliver", "kick", "clientStats"]);
 const CountedBrokerLink = counted(BrokerLink, "BrokerLink", ["alarm", "attach", "detach", "publish", "reconfigure", "restart", "isReady", "status"]);
 const CountedClientRegistry = counted(ClientRegistry, "ClientRegistry", ["register", "unregister", "get", "list"]);
-const CountedLoginGuard = counted(LoginGuard, "LoginGuard", ["admit", "finish"]);
+const CountedLoginGuard = counted(LoginGuard, "LoginGuard", ["admitCredential", "finishCredential", "admitSource", "finishSource", "markChanged", "mayRewrite", "alarm"]);
 
 export {
   CountedChargePoint as ChargePoint,
