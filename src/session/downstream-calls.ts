@@ -96,6 +96,18 @@ export class DownstreamCalls {
     return { outcome: "queued", position: length + 1 };
   }
 
+  /**
+   * A call queued elsewhere before (a handover between shards): queued as it is; undefined when queued, or why not
+   * (a duplicate of one outstanding or queued here is dropped quietly: the charge point has it already).
+   */
+  async adopt(call: QueuedCall): Promise<"queue_full" | undefined> {
+    const inflight = await this.store.getInflight();
+    if (inflight?.uniqueId === call.uniqueId || (await this.store.isQueued(call.uniqueId))) return undefined;
+    if ((await this.store.queueLength()) >= this.policy.maxQueueLength) return "queue_full";
+    await this.store.enqueue(call);
+    return undefined;
+  }
+
   /** A CALLRESULT or CALLERROR from the charge point: which call it answers. */
   async answer(uniqueId: string): Promise<Answer> {
     const inflight = await this.store.getInflight();

@@ -1,0 +1,448 @@
+/**
+ * GatewayShard Durable Object: one per (region, index) (src/shard/address.ts). It holds the WebSockets of many
+ * charge points (Hibernation API, tagged per charge point), their sessions, queues and outboxes in its SQLite
+ * storage, their timers in memory, and its own MQTT connection to the broker: a frame crosses no Durable Object RPC,
+ * and a downstream message arrives on the shard's own connection, on a filter per charge point it holds. The shard
+ * never hibernates while its broker connection is open; one storage alarm a minute brings it back after a restart
+ * while it holds anything. This class is the adapter: it routes sockets, messages, timers and the management API's
+ * requests to the members (src/shard/member.ts), which delegate to src/session/. No handler throws out.
+ */
+import { DurableObject } from "cloudflare:workers";
+import { ConfigCache } from "../config/cache";
+import { resolveConfig, type GatewayConfig } from "../config/gateway-config";
+import { errorMessage, log } from "../log";
+import { protocolBySubprotocol } from "../ocpp/protocol";
+import type { QueuedCall } from "../session/downstream-calls";
+import { parsePlacement, parseShardName, regionOf, shardAddress, shardName, shardStub } from "../shard/address";
+import { GatewayAnalytics } from "../shard/analytics";
+import { readAttachment } from "../shard/attachment";
+import { ShardBroker } from "../shard/broker";
+import { clientView, matches, type ClientPage, type ClientQuery, type ClientView } from "../shard/clients";
+import { CONNECT_HEADER, decodeConnectRequest } from "../shard/connect-request";
+import { Member, type ClientStats, type MemberContext } from "../shard/member";
+import { route } from "../shard/routing";
+import { ShardStore } from "../shard/store";
+import { ShardTrace, TRACE_HEADER, TRACE_SHARD_HEADER } from "../shard/trace";
+import type { LinkStatus } from "../link/status";
+
+/** The safety-net alarm's period while the shard holds anything (one row written each time). */
+const WATCHDOG_MS = 60_000;
+/**
+ * The configuration is cached, not read from KV per message; a change made through the management API reaches the
+ * shards at once (reconfigure), one written elsewhere within this time (KV itself takes up to a minute).
+ */
+const CONFIG_TTL_MS = 60_000;
+const NAME_KEY = "name";
+/** Tag of every charge point socket (with `cp:<id>`); watchers are tagged `trace` (shard/trace.ts). */
+const CP_TAG = "cp";
+
+/** Figures for the metrics endpoint: summed over the shard's connected charge points. */
+export interface ShardFigures {
+  readonly byVersion: Record<string, number>;
+  readonly sums: Omit<ClientStats, "connected" | "conn_id" | "keepalive">;
+  readonly link: LinkStatus;
+}
+
+export class GatewayShard extends DurableObject<Env> {
+  private name = "";
+  private broker: ShardBroker | undefined;
+  private readonly members = new Map<string, Member>();
+  private readonly store: ShardStore;
+  private readonly trace: ShardTrace;
+  private readonly analytics: GatewayAnalytics;
+  private readonly configs = new Map<number, GatewayConfig>();
+  private readonly configIds = new Map<string, number>();
+  private readonly current: ConfigCache;
+  private readonly context: MemberContext;
+  private watchdogArmed = false;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.store = new ShardStore(ctx.storage);
+    this.trace = new ShardTrace(ctx);
+    this.analytics = GatewayAnalytics.fromEnv(env);
+    this.current = new ConfigCache(env, CONFIG_TTL_MS, () => undefined);
+    this.context = {
+      store: this.store,
+      upstream: {
+        publish: (topic, payload, retain) => this.brokerOrThrow().upstream().publish(topic, payload, retain),
+        isReady: async () => this.broker?.link.ready !== undefined,
+      },
+      trace: this.trace,
+      analytics: this.analytics,
+      accept: (server, cid) => this.ctx.acceptWebSocket(server, [CP_TAG, `${CP_TAG}:${cid}`]),
+      config: (id) => this.configById(id),
+      subscribe: async (cid) => this.brokerOrThrow().subscribe(cid, await this.routingConfig()),
+      unsubscribe: async (cid) => this.brokerOrThrow().unsubscribe(cid, await this.routingConfig()),
+      claim: (cid) => this.brokerOrThrow().claim(cid),
+      handOver: (cid, to, calls) => this.handOver(cid, to, calls),
+      forget: (cid) => this.forget(cid),
+    };
+    void ctx.blockConcurrencyWhile(async () => {
+      const name = await ctx.storage.get<string>(NAME_KEY);
+      if (name !== undefined) this.useName(name);
+      this.restore();
+    });
+  }
+
+  /** Charge point upgrades (the Worker checked everything and chose this shard) and trace watchers. */
+  override async fetch(request: Request): Promise<Response> {
+    try {
+      const connect = decodeConnectRequest(request.headers.get(CONNECT_HEADER));
+      const traceCid = request.headers.get(TRACE_HEADER);
+      const upgrade = request.headers.get("Upgrade")?.toLowerCase() === "websocket";
+      if (connect === undefined && traceCid !== null && upgrade) {
+        await this.adoptName(request.headers.get(TRACE_SHARD_HEADER) ?? "");
+        const member = this.members.get(traceCid);
+        const open = member?.connected === true;
+        return this.trace.accept(traceCid, open, open ? member?.session?.protocol : undefined);
+      }
+      if (connect === undefined || !upgrade) {
+        return Response.json({ code: "BAD_REQUEST", message: "not a gateway upgrade request" }, { status: 400 });
+      }
+      await this.adoptName(connect.shard);
+      const member = this.member(connect.cid);
+      const configId = this.configIdOf(connect.config);
+      const { 0: client, 1: server } = new WebSocketPair();
+      const ok = await member.run(
+        "connect_handler",
+        async () => {
+          await member.connect(connect, server, configId);
+          return true;
+        },
+        false,
+      );
+      if (!ok) {
+        try {
+          server.close(1011, "internal error");
+        } catch {
+          // never accepted
+        }
+        return Response.json({ code: "INTERNAL_ERROR", message: "the connection could not be set up" }, { status: 500 });
+      }
+      this.armWatchdog();
+      const headers = connect.echoProtocol ? { "Sec-WebSocket-Protocol": connect.protocol } : undefined;
+      return new Response(null, { status: 101, webSocket: client, ...(headers ? { headers } : {}) });
+    } catch (e) {
+      log("error", "shard_fetch_failed", { shard: this.name, error: errorMessage(e) });
+      return Response.json({ code: "INTERNAL_ERROR", message: "the connection could not be set up" }, { status: 500 });
+    }
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    // Taken before waiting for earlier frames: the rate limit judges when a frame arrived, not when its turn came.
+    const arrivedAt = Date.now();
+    const member = this.memberOf(ws);
+    if (member === undefined) return;
+    await member.run("upstream_handler", () => member.frame(ws, message, arrivedAt), undefined);
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    if (this.trace.isWatcher(ws)) return this.trace.closed(ws, code === 1005 || code === 1006 || code === 1015 ? 1000 : code);
+    const member = this.memberOf(ws);
+    if (member === undefined) {
+      try {
+        ws.close(1000, "closed");
+      } catch {
+        // already closed
+      }
+      return;
+    }
+    await member.run("close_handler", () => member.closed(ws, code, reason), undefined);
+  }
+
+  override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
+    if (this.trace.isWatcher(ws)) return this.trace.closed(ws, 1011);
+    log("warn", "socket_error", { shard: this.name, cid: readAttachment(ws)?.cid, error: errorMessage(error) });
+  }
+
+  /** Safety net: the link is kept up and every member's deadlines are checked, whatever became of the timers. */
+  override async alarm(): Promise<void> {
+    this.watchdogArmed = false;
+    try {
+      if (this.members.size === 0) return;
+      this.brokerOrThrow().link.start();
+      const now = Date.now();
+      for (const member of this.members.values()) {
+        member.schedule();
+        const a = member.attachment();
+        if (a !== undefined && this.analytics.tickDue(a, now)) {
+          this.analytics.chargePointTick(a, { outbox: this.store.outboxLength(member.cid), queue: this.store.queueLength(member.cid) }, now);
+        }
+      }
+      if (this.broker !== undefined) this.analytics.linkTick(this.broker.status(this.connectedCount()));
+    } catch (e) {
+      log("error", "shard_alarm_failed", { shard: this.name, error: errorMessage(e) });
+    } finally {
+      this.armWatchdog();
+    }
+  }
+
+  // ---- management API (RPC) ----
+
+  /** Connected charge points matching `query`: the first `take` in id order, and how many match in all. */
+  async clients(name: string, query: ClientQuery): Promise<ClientPage> {
+    await this.adoptName(name);
+    const found: ClientView[] = [];
+    let count = 0;
+    const ids = [...this.members.keys()].sort();
+    for (const cid of ids) {
+      const member = this.members.get(cid) as Member;
+      const view = this.view(member);
+      if (view === undefined || !matches(member, view.proto_ver, query)) continue;
+      count++;
+      if (found.length < query.take) found.push(view);
+    }
+    return { rows: found, count };
+  }
+
+  async client(name: string, cid: string): Promise<ClientView | undefined> {
+    await this.adoptName(name);
+    const member = this.members.get(cid);
+    return member === undefined ? undefined : this.view(member);
+  }
+
+  /** Whether the shard holds a session for `cid` (connected or away). */
+  async holds(name: string, cid: string): Promise<boolean> {
+    await this.adoptName(name);
+    return this.members.get(cid)?.session !== undefined;
+  }
+
+  async kick(name: string, cid: string): Promise<boolean> {
+    await this.adoptName(name);
+    const member = this.members.get(cid);
+    if (member === undefined) return false;
+    return member.run("kick", () => member.kick(), false);
+  }
+
+  async status(name: string): Promise<LinkStatus> {
+    await this.adoptName(name);
+    return this.brokerOrThrow().status(this.connectedCount());
+  }
+
+  async figures(name: string): Promise<ShardFigures> {
+    await this.adoptName(name);
+    const byVersion: Record<string, number> = {};
+    const sums = { mqueue_len: 0, inflight_cnt: 0, outbox_len: 0, recv_msg: 0, send_msg: 0, malformed: 0, invalid: 0, dropped: 0, call_errors: 0 };
+    for (const member of this.members.values()) {
+      if (!member.connected) continue;
+      const version = protocolBySubprotocol(member.session?.protocol ?? "")?.version ?? "unknown";
+      byVersion[version] = (byVersion[version] ?? 0) + 1;
+      const s = member.stats();
+      for (const k of Object.keys(sums) as (keyof typeof sums)[]) sums[k] += s[k];
+    }
+    return { byVersion, sums, link: this.brokerOrThrow().status(this.connectedCount()) };
+  }
+
+  /**
+   * The configuration changed through the management API: routing and filters follow the new downstream topic, and
+   * charge points that the new layout places in another shard are closed (1012, `moved`) to reconnect there.
+   */
+  async reconfigure(name: string, config: GatewayConfig): Promise<boolean> {
+    await this.adoptName(name);
+    const before = await this.routingConfig().catch(() => undefined);
+    this.current.set(config);
+    const broker = this.brokerOrThrow();
+    if (before !== undefined && before.mountpoint + before.dnstream.topic !== config.mountpoint + config.dnstream.topic) {
+      for (const cid of this.members.keys()) {
+        if (this.members.get(cid)?.session === undefined) continue;
+        const old = broker.filters(cid, before)[0] as string;
+        void broker.subscriptions.want(broker.filters(cid, config)).then(() => broker.subscriptions.drop([old]));
+      }
+    }
+    for (const member of this.members.values()) {
+      const placement = member.session?.placement;
+      if (placement === undefined || !member.connected) continue;
+      const target = shardName(shardAddress(member.cid, regionOf(parsePlacement(placement), config), config));
+      if (target !== this.name) await member.run("move", () => member.move(), undefined);
+    }
+    return true;
+  }
+
+  /** `POST /broker/restart`: the link reconnects at once; `fresh` also forgets its in-memory state. */
+  async restartLink(name: string, fresh: boolean): Promise<void> {
+    await this.adoptName(name);
+    this.brokerOrThrow().link.restart("restarted through the management API", fresh);
+  }
+
+  /** Calls handed over by the shard that held `cid` before it connected here. */
+  async adopt(name: string, cid: string, calls: QueuedCall[]): Promise<boolean> {
+    await this.adoptName(name);
+    const member = this.members.get(cid);
+    if (member?.session === undefined) return false;
+    return member.run(
+      "adopt",
+      async () => {
+        await member.adopt(calls);
+        return true;
+      },
+      false,
+    );
+  }
+
+  // ---- inside ----
+
+  /** The shard learns its name from the first request (the Worker addressed it by that name) and keeps it. */
+  private async adoptName(name: string): Promise<void> {
+    if (this.name === name || name === "") return;
+    if (this.name !== "") {
+      log("error", "shard_name_mismatch", { shard: this.name, asked: name });
+      return;
+    }
+    this.useName(name);
+    await this.ctx.storage.put(NAME_KEY, name);
+  }
+
+  private useName(name: string): void {
+    this.name = name;
+    this.broker = new ShardBroker(this.env, name, this.store, {
+      message: (topic, payload, flags) =>
+        route(
+          {
+            name,
+            counters: this.brokerOrThrow().link.counters,
+            topics: this.brokerOrThrow().topics,
+            config: () => this.routingConfig(),
+            member: (cid) => this.members.get(cid),
+            claimed: (cid, by) => this.claimed(cid, by),
+            publish: (topic, payload) => this.brokerOrThrow().link.publish(topic, payload),
+          },
+          topic,
+          payload,
+          flags,
+        ),
+      up: () => {
+        for (const member of this.members.values()) void member.run("outbox_flush", () => member.flushOutbox(), undefined);
+      },
+    });
+  }
+
+  private brokerOrThrow(): ShardBroker {
+    if (this.broker === undefined) throw new Error("the shard does not know its name yet");
+    return this.broker;
+  }
+
+  /** The configuration downstream routing and filters follow (the shard's current one). */
+  private routingConfig(): Promise<GatewayConfig> {
+    return this.current.get();
+  }
+
+  /** Members from storage and the sockets that survived (hibernation), when the object starts. */
+  private restore(): void {
+    for (const record of this.store.sessions()) this.members.set(record.cid, new Member(record.cid, this.context, record));
+    for (const cid of this.store.outboxCids()) if (!this.members.has(cid)) this.members.set(cid, new Member(cid, this.context));
+    for (const ws of this.ctx.getWebSockets(CP_TAG)) {
+      const a = readAttachment(ws);
+      const member = a === undefined ? undefined : this.members.get(a.cid);
+      if (a === undefined || member?.session?.connId !== a.connId || a.closing !== undefined) {
+        try {
+          ws.close(1011, "unknown connection");
+        } catch {
+          // already closed
+        }
+        continue;
+      }
+      member.restore(ws);
+    }
+    if (this.members.size === 0) return;
+    // Connections storage says are open but whose sockets did not survive: ended as lost, once, now.
+    for (const member of this.members.values()) void member.run("settle", () => member.settleLost(), undefined);
+    this.broker?.link.start();
+    this.armWatchdog();
+  }
+
+  private member(cid: string): Member {
+    let member = this.members.get(cid);
+    if (member === undefined) {
+      member = new Member(cid, this.context);
+      this.members.set(cid, member);
+    }
+    return member;
+  }
+
+  private memberOf(ws: WebSocket): Member | undefined {
+    if (this.trace.isWatcher(ws)) return undefined;
+    const cid = readAttachment(ws)?.cid;
+    const member = cid === undefined ? undefined : this.members.get(cid);
+    if (member === undefined) log("warn", "socket_without_member", { shard: this.name, cid });
+    return member;
+  }
+
+  private forget(cid: string): void {
+    const member = this.members.get(cid);
+    member?.stop();
+    this.members.delete(cid);
+    if (this.members.size === 0) {
+      this.store.pruneConfigs();
+      this.configs.clear();
+      this.configIds.clear();
+    }
+  }
+
+  private connectedCount(): number {
+    let n = 0;
+    for (const m of this.members.values()) if (m.connected) n++;
+    return n;
+  }
+
+  private view(member: Member): ClientView | undefined {
+    const record = member.session;
+    if (!member.connected || record === undefined) return undefined;
+    const version = protocolBySubprotocol(record.protocol)?.version ?? record.protocol;
+    return { ...clientView(member, this.configById(record.configId), version), shard: this.name };
+  }
+
+  private async claimed(cid: string, by: string): Promise<void> {
+    const member = this.members.get(cid);
+    if (member?.session === undefined) return;
+    await member.run("release", () => member.release(by), undefined);
+  }
+
+  private async handOver(cid: string, to: string, calls: readonly QueuedCall[]): Promise<boolean> {
+    const config = await this.routingConfig();
+    const address = parseShardName(to, config);
+    if (address === undefined) return false;
+    try {
+      return await shardStub(this.env, address).adopt(to, cid, [...calls]);
+    } catch (e) {
+      log("warn", "handover_failed", { shard: this.name, cid, to, error: errorMessage(e) });
+      return false;
+    }
+  }
+
+  private configIdOf(config: GatewayConfig): number {
+    const json = JSON.stringify(config);
+    let id = this.configIds.get(json);
+    if (id === undefined) {
+      id = this.store.configId(json);
+      this.configIds.set(json, id);
+      this.configs.set(id, config);
+    }
+    return id;
+  }
+
+  /** A stored configuration, checked again (and completed from today's defaults) before use; the current one if unusable. */
+  private configById(id: number): GatewayConfig {
+    const cached = this.configs.get(id);
+    if (cached !== undefined) return cached;
+    const json = this.store.configJson(id);
+    let config: GatewayConfig | undefined;
+    if (json !== undefined) {
+      const checked = resolveConfig(JSON.parse(json) as unknown);
+      if (checked.ok) config = checked.config;
+      else log("warn", "stored_config_invalid", { shard: this.name, problems: checked.problems });
+    }
+    config ??= this.current.peek();
+    this.configs.set(id, config);
+    return config;
+  }
+
+  private armWatchdog(): void {
+    if (this.watchdogArmed) return;
+    this.watchdogArmed = true;
+    this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS).catch((e: unknown) => {
+      this.watchdogArmed = false;
+      log("error", "shard_watchdog_failed", { shard: this.name, error: errorMessage(e) });
+    });
+  }
+}
