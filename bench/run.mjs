@@ -23,6 +23,7 @@ import { OFFLINE, waitForHttp } from "../scripts/processes.mjs";
 import { machine, openFiles, ROOT as root, spawnGroup, usage, workerdPids } from "./lib/processes.mjs";
 import { median } from "./lib/median.mjs";
 import { latencyChart } from "./lib/svg.mjs";
+import { runStorm, stormMarkdown } from "./storm.mjs";
 
 const { values: opt } = parseArgs({
   options: {
@@ -39,6 +40,7 @@ const { values: opt } = parseArgs({
     shards: { type: "string", default: "1" },
     floors: { type: "string", default: "hib-ws,std-ws,hib-tcp,hib-ws-co,hib-tcp-co" },
     targets: { type: "string", default: "gateway,baseline,floors,bridge,bridge-ws" },
+    storm: { type: "string", default: "" },
     out: { type: "string", default: "bench-results" },
   },
 });
@@ -497,7 +499,8 @@ function sideBySide(r) {
   ].join("\n");
 }
 
-main().catch((error) => {
+const run = opt.storm ? runStorm({ n: Number(opt.storm), threads, concurrency: 250 }).then((r) => process.stdout.write(`\n${stormMarkdown(r, 1)}\n`)) : main();
+run.catch((error) => {
   process.stderr.write(`[bench] ${error.stack ?? error}\n`);
   process.exit(1);
 });

@@ -123,8 +123,6 @@ export class MqttLink {
       this.session.disconnect(why);
     } else if (this.linkState === "waiting") {
       this.retryAt(0);
-    } else {
-      this.start();
     }
   }
 

@@ -44,6 +44,11 @@ export class Subscriptions {
     this.states = store.load();
   }
 
+  /** Whether the broker session may hold no filter of the shard's (nothing subscribed, nothing left to unsubscribe). */
+  get isEmpty(): boolean {
+    return this.states.size === 0;
+  }
+
   get count(): number {
     let n = 0;
     for (const state of this.states.values()) if (state !== "leaving") n++;

@@ -33,7 +33,7 @@ const WATCHDOG_MS = 60_000;
  */
 const CONFIG_TTL_MS = 60_000;
 const NAME_KEY = "name";
-/** Tag of every charge point socket (with `cp:<id>`); watchers are tagged `trace` (shard/trace.ts). */
+/** Tag of every charge point socket (its attachment names the charge point); watchers are tagged `trace` (shard/trace.ts). */
 const CP_TAG = "cp";
 
 /** Figures for the metrics endpoint: summed over the shard's connected charge points. */
@@ -70,7 +70,7 @@ export class GatewayShard extends DurableObject<Env> {
       },
       trace: this.trace,
       analytics: this.analytics,
-      accept: (server, cid) => this.ctx.acceptWebSocket(server, [CP_TAG, `${CP_TAG}:${cid}`]),
+      accept: (server) => this.ctx.acceptWebSocket(server, [CP_TAG]),
       config: (id) => this.configById(id),
       subscribe: async (cid) => this.brokerOrThrow().subscribe(cid, await this.routingConfig()),
       unsubscribe: async (cid) => this.brokerOrThrow().unsubscribe(cid, await this.routingConfig()),
@@ -160,7 +160,7 @@ export class GatewayShard extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     this.watchdogArmed = false;
     try {
-      if (this.members.size === 0) return;
+      if (this.idleIfDone()) return;
       this.brokerOrThrow().link.start();
       const now = Date.now();
       for (const member of this.members.values()) {
@@ -174,8 +174,24 @@ export class GatewayShard extends DurableObject<Env> {
     } catch (e) {
       log("error", "shard_alarm_failed", { shard: this.name, error: errorMessage(e) });
     } finally {
-      this.armWatchdog();
+      if (!this.idle) this.armWatchdog();
     }
+  }
+
+  /** Whether the shard holds nothing and its broker session no filter. */
+  private get idle(): boolean {
+    return this.members.size === 0 && (this.broker === undefined || this.broker.subscriptions.isEmpty);
+  }
+
+  /**
+   * Nothing left to relay and no filter left at the broker: the broker connection closes, so the shard is no longer
+   * pinned (nor billed). Until the filters are gone the link stays, so that they can be unsubscribed (a persistent
+   * session with filters would collect messages for nobody).
+   */
+  private idleIfDone(): boolean {
+    if (!this.idle) return false;
+    this.broker?.link.stop();
+    return true;
   }
 
   // ---- management API (RPC) ----
@@ -376,6 +392,7 @@ export class GatewayShard extends DurableObject<Env> {
       this.store.pruneConfigs();
       this.configs.clear();
       this.configIds.clear();
+      this.idleIfDone();
     }
   }
 

@@ -65,7 +65,7 @@ export interface MemberContext {
   readonly upstream: UpstreamLink;
   readonly trace: ShardTrace;
   readonly analytics: GatewayAnalytics;
-  /** Accepts the charge point's socket with the Hibernation API, tagged as this charge point's. */
+  /** Accepts the charge point's socket with the Hibernation API, tagged as a charge point's (its attachment says whose). */
   accept(server: WebSocket, cid: string): void;
   /** The configuration with this id (deduplicated across the shard's members). */
   config(id: number): GatewayConfig;

@@ -46,7 +46,8 @@ const SCHEMA = [
      cid TEXT NOT NULL, seq INTEGER NOT NULL, unique_id TEXT NOT NULL, action TEXT NOT NULL, frame TEXT NOT NULL,
      enqueued_at INTEGER NOT NULL, PRIMARY KEY (cid, seq), UNIQUE (cid, unique_id))`,
   `CREATE TABLE IF NOT EXISTS dn_inflight (
-     cid TEXT PRIMARY KEY, unique_id TEXT NOT NULL, action TEXT NOT NULL, sent_at INTEGER NOT NULL, deadline INTEGER NOT NULL)`,
+     cid TEXT PRIMARY KEY, unique_id TEXT NOT NULL, action TEXT NOT NULL, sent_at INTEGER NOT NULL, deadline INTEGER NOT NULL,
+     fingerprint INTEGER)`,
   `CREATE TABLE IF NOT EXISTS dn_timed_out (
      cid TEXT NOT NULL, unique_id TEXT NOT NULL, action TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (cid, unique_id))`,
   `CREATE TABLE IF NOT EXISTS outbox (
@@ -91,7 +92,14 @@ export class ShardStore {
     for (const r of this.sql.exec<{ cid: string; n: number }>("SELECT cid, COUNT(*) AS n FROM dn_queue GROUP BY cid")) this.queued.set(r.cid, r.n);
     for (const r of this.sql.exec<{ cid: string; n: number }>("SELECT cid, COUNT(*) AS n FROM outbox GROUP BY cid")) this.outboxLengths.set(r.cid, r.n);
     for (const r of this.sql.exec<Row>("SELECT * FROM dn_inflight")) {
-      this.inflight.set(r.cid as string, { uniqueId: r.unique_id as string, action: r.action as string, sentAt: r.sent_at as number, deadline: r.deadline as number });
+      const fingerprint = optional<number>(r.fingerprint);
+      this.inflight.set(r.cid as string, {
+        uniqueId: r.unique_id as string,
+        action: r.action as string,
+        sentAt: r.sent_at as number,
+        deadline: r.deadline as number,
+        ...(fingerprint === undefined ? {} : { fingerprint }),
+      });
     }
     for (const r of this.sql.exec<Row>("SELECT * FROM outbox_retry")) this.retries.set(r.cid as string, { at: r.at as number, attempts: r.attempts as number });
   }
@@ -189,18 +197,21 @@ export class ShardStore {
           return;
         }
         this.sql.exec(
-          "INSERT OR REPLACE INTO dn_inflight (cid, unique_id, action, sent_at, deadline) VALUES (?, ?, ?, ?, ?)",
+          "INSERT OR REPLACE INTO dn_inflight (cid, unique_id, action, sent_at, deadline, fingerprint) VALUES (?, ?, ?, ?, ?, ?)",
           cid,
           call.uniqueId,
           call.action,
           call.sentAt,
           call.deadline,
+          call.fingerprint ?? null,
         );
         this.inflight.set(cid, call);
       },
       queueLength: async () => this.queueLength(cid),
-      isQueued: async (uniqueId) =>
-        this.queueLength(cid) > 0 && this.sql.exec("SELECT 1 FROM dn_queue WHERE cid = ? AND unique_id = ?", cid, uniqueId).toArray().length > 0,
+      queuedFrame: async (uniqueId) =>
+        this.queueLength(cid) === 0
+          ? undefined
+          : this.sql.exec<{ frame: string }>("SELECT frame FROM dn_queue WHERE cid = ? AND unique_id = ?", cid, uniqueId).toArray()[0]?.frame,
       enqueue: async (call) => insert(call, "SELECT COALESCE(MAX(seq), 0) + 1 FROM dn_queue WHERE cid = ?"),
       pushFront: async (call) => insert(call, "SELECT COALESCE(MIN(seq), 1) - 1 FROM dn_queue WHERE cid = ?"),
       dequeue: async () => {

@@ -8,6 +8,7 @@
  * which are not billed.
  */
 import { errorMessage, log } from "../log";
+import { fnv1a64 } from "./address";
 
 export const TRACE_TAG = "trace";
 /** Set by the Worker on a watcher's upgrade request, with the charge point id (never on a charge point's). */
@@ -31,7 +32,17 @@ export interface TraceRecord {
   readonly truncated: boolean;
 }
 
-const tagOf = (cid: string): string => `${TRACE_TAG}:${cid}`;
+/**
+ * A watcher's second tag: `trace:` and the FNV-1a 64 of the id in hex (tags are limited to 256 characters, an id to
+ * 256 bytes); the watcher's attachment holds the id itself, checked before anything is sent.
+ */
+const tagOf = (cid: string): string => `${TRACE_TAG}:${fnv1a64(cid).toString(16)}`;
+
+/** The charge point a watcher watches (its attachment). */
+function watchedBy(ws: WebSocket): string | undefined {
+  const a: unknown = ws.deserializeAttachment();
+  return typeof a === "object" && a !== null && typeof (a as { watching?: unknown }).watching === "string" ? (a as { watching: string }).watching : undefined;
+}
 
 export class ShardTrace {
   /** Charge points with at least one watcher (undefined: not looked up since this instance started). */
@@ -57,6 +68,7 @@ export class ShardTrace {
     }
     const { 0: client, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server, [TRACE_TAG, tagOf(cid)]);
+    server.serializeAttachment({ watching: cid });
     (this.cids ??= this.lookup()).add(cid);
     server.send(JSON.stringify({ t: Date.now(), dir: "hello", cid, connected, protocol: protocol ?? null, max_text: TRACE_TEXT_MAX }));
     log("info", "trace_opened", { cid, watchers: this.open(cid).length });
@@ -75,7 +87,7 @@ export class ShardTrace {
 
   /** Closes every watcher of a charge point that moved to another shard (its watchers reconnect through the Worker). */
   closeAll(cid: string, why: string): void {
-    for (const ws of this.ctx.getWebSockets(tagOf(cid))) {
+    for (const ws of this.ctx.getWebSockets(tagOf(cid)).filter((w) => watchedBy(w) === cid)) {
       try {
         ws.close(1012, why);
       } catch {
@@ -112,13 +124,13 @@ export class ShardTrace {
   private lookup(): Set<string> {
     const cids = new Set<string>();
     for (const ws of this.ctx.getWebSockets(TRACE_TAG)) {
-      const tag = this.ctx.getTags(ws).find((t) => t.startsWith(`${TRACE_TAG}:`));
-      if (tag !== undefined) cids.add(tag.slice(TRACE_TAG.length + 1));
+      const cid = watchedBy(ws);
+      if (cid !== undefined) cids.add(cid);
     }
     return cids;
   }
 
   private open(cid: string): WebSocket[] {
-    return this.ctx.getWebSockets(tagOf(cid)).filter((ws) => ws.readyState === WebSocket.OPEN);
+    return this.ctx.getWebSockets(tagOf(cid)).filter((ws) => ws.readyState === WebSocket.OPEN && watchedBy(ws) === cid);
   }
 }
