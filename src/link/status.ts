@@ -5,6 +5,9 @@ export class LinkUnavailableError extends Error {
   override readonly name = "LinkUnavailableError";
 }
 
+/** Downstream filters listed in a status. */
+export const LISTED_FILTERS = 100;
+
 export type LinkState = "idle" | "connecting" | "connected" | "waiting";
 
 /** Counters since the shard's object started. */
@@ -28,8 +31,10 @@ export interface LinkStatus extends LinkCounters {
   readonly clientId: string;
   /** `tcp` (mqtt://, mqtts://) or `websocket` (ws://, wss://). */
   readonly transport: string;
-  /** Downstream filters the broker's session holds for this shard, as far as it knows (one or two per charge point). */
+  /** Filters the broker's session holds for this shard, as far as it knows: two per charge point it holds. */
   readonly subscriptions: number;
+  /** The first LISTED_FILTERS of its downstream filters (one per charge point), for a look. */
+  readonly filters: readonly string[];
   /** Charge points connected to the shard now. */
   readonly attached: number;
   readonly lastError?: { readonly at: number; readonly message: string };

@@ -1,9 +1,9 @@
 /**
  * GatewayShard Durable Object: one per (region, index) (src/shard/address.ts). It holds the WebSockets of many
- * charge points (Hibernation API, tagged per charge point), their sessions, queues and outboxes in its SQLite
+ * charge points (standard API: see accept), their sessions, queues and outboxes in its SQLite
  * storage, their timers in memory, and its own MQTT connection to the broker: a frame crosses no Durable Object RPC,
  * and a downstream message arrives on the shard's own connection, on a filter per charge point it holds. The shard
- * never hibernates while its broker connection is open; one storage alarm a minute brings it back after a restart
+ * stays in memory while it holds sockets or its broker connection; one storage alarm a minute brings it back after a restart
  * while it holds anything. This class is the adapter: it routes sockets, messages, timers and the management API's
  * requests to the members (src/shard/member.ts), which delegate to src/session/. No handler throws out.
  */
@@ -15,7 +15,7 @@ import { protocolBySubprotocol } from "../ocpp/protocol";
 import type { QueuedCall } from "../session/downstream-calls";
 import { parsePlacement, parseShardName, regionOf, shardAddress, shardName, shardStub } from "../shard/address";
 import { GatewayAnalytics } from "../shard/analytics";
-import { readAttachment } from "../shard/attachment";
+import { stateOf } from "../shard/socket-state";
 import { ShardBroker } from "../shard/broker";
 import { clientView, matches, type ClientPage, type ClientQuery, type ClientView } from "../shard/clients";
 import { CONNECT_HEADER, decodeConnectRequest } from "../shard/connect-request";
@@ -33,8 +33,6 @@ const WATCHDOG_MS = 60_000;
  */
 const CONFIG_TTL_MS = 60_000;
 const NAME_KEY = "name";
-/** Tag of every charge point socket (its attachment names the charge point); watchers are tagged `trace` (shard/trace.ts). */
-const CP_TAG = "cp";
 
 /** Figures for the metrics endpoint: summed over the shard's connected charge points. */
 export interface ShardFigures {
@@ -59,7 +57,7 @@ export class GatewayShard extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new ShardStore(ctx.storage);
-    this.trace = new ShardTrace(ctx);
+    this.trace = new ShardTrace();
     this.analytics = GatewayAnalytics.fromEnv(env);
     this.current = new ConfigCache(env, CONFIG_TTL_MS, () => undefined);
     this.context = {
@@ -70,7 +68,7 @@ export class GatewayShard extends DurableObject<Env> {
       },
       trace: this.trace,
       analytics: this.analytics,
-      accept: (server) => this.ctx.acceptWebSocket(server, [CP_TAG]),
+      accept: (server) => this.accept(server),
       config: (id) => this.configById(id),
       subscribe: async (cid) => this.brokerOrThrow().subscribe(cid, await this.routingConfig()),
       unsubscribe: async (cid) => this.brokerOrThrow().unsubscribe(cid, await this.routingConfig()),
@@ -129,31 +127,32 @@ export class GatewayShard extends DurableObject<Env> {
     }
   }
 
-  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
-    // Taken before waiting for earlier frames: the rate limit judges when a frame arrived, not when its turn came.
-    const arrivedAt = Date.now();
-    const member = this.memberOf(ws);
-    if (member === undefined) return;
-    await member.run("upstream_handler", () => member.frame(ws, message, arrivedAt), undefined);
-  }
-
-  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
-    if (this.trace.isWatcher(ws)) return this.trace.closed(ws, code === 1005 || code === 1006 || code === 1015 ? 1000 : code);
-    const member = this.memberOf(ws);
-    if (member === undefined) {
-      try {
-        ws.close(1000, "closed");
-      } catch {
-        // already closed
-      }
-      return;
-    }
-    await member.run("close_handler", () => member.closed(ws, code, reason), undefined);
-  }
-
-  override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
-    if (this.trace.isWatcher(ws)) return this.trace.closed(ws, 1011);
-    log("warn", "socket_error", { shard: this.name, cid: readAttachment(ws)?.cid, error: errorMessage(error) });
+  /**
+   * A charge point's socket, accepted with the standard API: the shard is pinned by its broker connection anyway,
+   * so hibernation would save nothing, and with hibernatable sockets local workerd never ends the TCP connection of
+   * a socket the gateway closed before it carried a message while the object stays in memory (README
+   * "Troubleshooting"). Its events go to its member, one at a time; no listener throws out.
+   */
+  private accept(server: WebSocket): void {
+    // Half-open: the runtime does not answer a charge point's Close by itself (compatibility date 2026-04-07 and
+    // later), so the gateway reciprocates with its own code (1000 for a Close without one, RFC 6455 §7.4.1).
+    server.accept({ allowHalfOpen: true });
+    server.addEventListener("message", (event: MessageEvent) => {
+      // Taken before waiting for earlier frames: the rate limit judges when a frame arrived, not when its turn came.
+      const arrivedAt = Date.now();
+      const member = this.memberOf(server);
+      if (member === undefined) return;
+      void member.run("upstream_handler", () => member.frame(server, event.data as string | ArrayBuffer, arrivedAt), undefined);
+    });
+    server.addEventListener("close", (event: CloseEvent) => {
+      const member = this.memberOf(server);
+      if (member !== undefined) void member.run("close_handler", () => member.closed(server, event.code, event.reason), undefined);
+    });
+    server.addEventListener("error", (event: ErrorEvent) => {
+      log("warn", "socket_error", { shard: this.name, cid: stateOf(server)?.cid, error: String(event.message ?? "") });
+      const member = this.memberOf(server);
+      if (member !== undefined) void member.run("close_handler", () => member.closed(server, 1006, "socket error"), undefined);
+    });
   }
 
   /** Safety net: the link is kept up and every member's deadlines are checked, whatever became of the timers. */
@@ -165,7 +164,7 @@ export class GatewayShard extends DurableObject<Env> {
       const now = Date.now();
       for (const member of this.members.values()) {
         member.schedule();
-        const a = member.attachment();
+        const a = member.socketState();
         if (a !== undefined && this.analytics.tickDue(a, now)) {
           this.analytics.chargePointTick(a, { outbox: this.store.outboxLength(member.cid), queue: this.store.queueLength(member.cid) }, now);
         }
@@ -343,23 +342,10 @@ export class GatewayShard extends DurableObject<Env> {
     return this.current.get();
   }
 
-  /** Members from storage and the sockets that survived (hibernation), when the object starts. */
+  /** Members from storage, when the object starts (no socket outlives the object that accepted it). */
   private restore(): void {
     for (const record of this.store.sessions()) this.members.set(record.cid, new Member(record.cid, this.context, record));
     for (const cid of this.store.outboxCids()) if (!this.members.has(cid)) this.members.set(cid, new Member(cid, this.context));
-    for (const ws of this.ctx.getWebSockets(CP_TAG)) {
-      const a = readAttachment(ws);
-      const member = a === undefined ? undefined : this.members.get(a.cid);
-      if (a === undefined || member?.session?.connId !== a.connId || a.closing !== undefined) {
-        try {
-          ws.close(1011, "unknown connection");
-        } catch {
-          // already closed
-        }
-        continue;
-      }
-      member.restore(ws);
-    }
     if (this.members.size === 0) return;
     // Connections storage says are open but whose sockets did not survive: ended as lost, once, now.
     for (const member of this.members.values()) void member.run("settle", () => member.settleLost(), undefined);
@@ -377,8 +363,7 @@ export class GatewayShard extends DurableObject<Env> {
   }
 
   private memberOf(ws: WebSocket): Member | undefined {
-    if (this.trace.isWatcher(ws)) return undefined;
-    const cid = readAttachment(ws)?.cid;
+    const cid = stateOf(ws)?.cid;
     const member = cid === undefined ? undefined : this.members.get(cid);
     if (member === undefined) log("warn", "socket_without_member", { shard: this.name, cid });
     return member;

@@ -7,7 +7,7 @@ import { DEFAULT_CONFIG, type GatewayConfig } from "../config/gateway-config";
 import { errorMessage, log } from "../log";
 import { downstreamFilterFor } from "../mqtt/topics";
 import { MqttLink, type LinkSettings } from "../link/mqtt-link";
-import type { LinkStatus } from "../link/status";
+import { LISTED_FILTERS, type LinkStatus } from "../link/status";
 import { Subscriptions } from "../link/subscriptions";
 import type { UpstreamLink } from "../session/outbox";
 import { claimPayload, ClaimTopics } from "./handover";
@@ -126,6 +126,7 @@ export class ShardBroker {
       clientId: this.clientId(),
       transport: this.link.transportKind(),
       subscriptions: this.subscriptions.count,
+      filters: this.subscriptions.list(LISTED_FILTERS, (f) => this.topics.cidOfClaim(f) === undefined),
       attached,
       ...this.link.counters,
       ...(this.link.lastError === undefined ? {} : { lastError: this.link.lastError }),

@@ -21,7 +21,7 @@ import { checkKeepalive, connectedEvent, DisconnectReason, disconnectedEvent, re
 import { Outbox, type UpstreamLink } from "../session/outbox";
 import { ChargePointSession } from "../session/session";
 import type { GatewayAnalytics } from "./analytics";
-import { clientInfo, readAttachment, saveState, writeAttachment, type SocketAttachment } from "./attachment";
+import { clientInfo, setState, stateOf, type SocketState } from "./socket-state";
 import type { ConnectRequest } from "./connect-request";
 import type { SessionRecord, ShardStore } from "./store";
 import type { ShardTrace } from "./trace";
@@ -65,7 +65,7 @@ export interface MemberContext {
   readonly upstream: UpstreamLink;
   readonly trace: ShardTrace;
   readonly analytics: GatewayAnalytics;
-  /** Accepts the charge point's socket with the Hibernation API, tagged as a charge point's (its attachment says whose). */
+  /** Accepts the charge point's socket (its state, set before, says whose it is) and routes its events here. */
   accept(server: WebSocket, cid: string): void;
   /** The configuration with this id (deduplicated across the shard's members). */
   config(id: number): GatewayConfig;
@@ -107,9 +107,9 @@ export class Member {
     return this.record;
   }
 
-  /** The open socket's attachment (for lists and analytics). */
-  attachment(): SocketAttachment | undefined {
-    return this.socket === undefined ? undefined : readAttachment(this.socket);
+  /** The open socket's state (for lists and analytics). */
+  socketState(): SocketState | undefined {
+    return this.socket === undefined ? undefined : stateOf(this.socket);
   }
 
   /** Runs `task` after everything this charge point has pending; never throws out (logged with `what`). */
@@ -123,11 +123,6 @@ export class Member {
       log("error", `${what}_failed`, { cid: this.cid, error: errorMessage(e) });
       return fallback;
     });
-  }
-
-  /** A socket found open when the shard's object started (it survived hibernation): adopted as the current one. */
-  restore(ws: WebSocket): void {
-    this.socket = ws;
   }
 
   /**
@@ -150,9 +145,7 @@ export class Member {
       ...(request.ip === undefined ? {} : { ip: request.ip }),
       ...(request.certificate === undefined ? {} : { certificate: JSON.stringify(request.certificate) }),
     };
-    this.ctx.accept(server, this.cid);
-    const attachment: SocketAttachment = {
-      v: 1,
+    const current: SocketState = {
       connId: record.connId,
       cid: this.cid,
       protocol: request.protocol,
@@ -161,7 +154,8 @@ export class Member {
       connectedAt: now,
       ...newConnectionState(now, durationMs(request.config.default_heartbeat_interval) / 1000),
     };
-    writeAttachment(server, attachment);
+    setState(server, current);
+    this.ctx.accept(server, this.cid);
     this.socket = server;
     this.setRecord(record);
     log("info", "client_connected", { cid: this.cid, connId: record.connId, protocol: request.protocol, ip: request.ip });
@@ -172,26 +166,25 @@ export class Member {
       this.recentCalls = { until: now + HANDOVER_WINDOW_MS, ids: new Set() };
       await this.ctx.claim(this.cid);
     }
-    const relay = this.sessionFor(conn, attachment);
+    const relay = this.sessionFor(conn, current);
     // A call that went out on an earlier connection can no longer be answered.
     await relay.abandonInflight();
     // Calls queued for a charge point that now speaks another OCPP version were checked against the other
     // version's schemas: they end (`version_changed`) instead of reaching it.
     if (previous !== undefined && previous.protocol !== request.protocol) await relay.dropQueued("version_changed");
-    await this.publishEvent(connectedEvent(clientInfo(attachment), request.certificate));
+    await this.publishEvent(connectedEvent(clientInfo(current), request.certificate));
     await relay.resume();
-    saveState(server, attachment);
     this.schedule();
   }
 
   /** A text or binary frame from the charge point's socket, `arrivedAt` when the runtime handed it over. */
   async frame(ws: WebSocket, message: string | ArrayBuffer, arrivedAt: number): Promise<void> {
-    const attachment = readAttachment(ws);
-    if (attachment === undefined) {
-      log("error", "socket_without_attachment", { cid: this.cid });
+    const current = stateOf(ws);
+    if (current === undefined) {
+      log("error", "socket_without_state", { cid: this.cid });
       return closeQuietly(ws, 1011, "internal error");
     }
-    if (attachment.closing !== undefined || ws !== this.socket) return;
+    if (current.closing !== undefined || ws !== this.socket) return;
     if (this.ctx.trace.watching(this.cid)) this.ctx.trace.send(this.cid, "in", typeof message === "string" ? message : `<binary frame, ${message.byteLength} bytes>`);
     if (typeof message !== "string") {
       log("warn", "binary_frame", { cid: this.cid });
@@ -202,23 +195,18 @@ export class Member {
       log("warn", "frame_too_large", { cid: this.cid, length: message.length });
       return this.endConnection(ws, 1009, DisconnectReason.FrameTooLarge, true, `frames are limited to ${conn.config.max_frame_size} bytes`);
     }
-    const relay = this.sessionFor(conn, attachment);
-    try {
-      await relay.fromChargePoint(message, arrivedAt);
-    } finally {
-      saveState(ws, attachment);
-    }
+    await this.sessionFor(conn, current).fromChargePoint(message, arrivedAt);
     this.schedule();
   }
 
   /** The charge point closed its socket (or the runtime reports it gone). */
   async closed(ws: WebSocket, code: number, reason: string): Promise<void> {
-    const attachment = readAttachment(ws);
+    const current = stateOf(ws);
     closeQuietly(ws, RESERVED_CLOSE_CODES.has(code) ? 1000 : code, reason);
-    if (attachment === undefined || attachment.closing !== undefined) return;
-    log("info", "client_disconnected", { cid: this.cid, connId: attachment.connId, code, reason });
+    if (current === undefined || current.closing !== undefined) return;
+    log("info", "client_disconnected", { cid: this.cid, connId: current.connId, code, reason });
     if (this.socket === ws) this.socket = undefined;
-    await this.afterDisconnect(attachment, reasonForRemoteClose(code), true);
+    await this.afterDisconnect(current, reasonForRemoteClose(code), true);
   }
 
   /** A message the CSMS published on this charge point's downstream topic. */
@@ -226,13 +214,7 @@ export class Member {
     if (this.ctx.trace.watching(this.cid)) this.ctx.trace.send(this.cid, "down", envelope);
     if (uniqueId !== undefined) this.recentCalls?.ids.add(uniqueId);
     if (this.record === undefined) return;
-    const attachment = this.attachment();
-    const relay = this.sessionFor(this.connection(), attachment ?? newConnectionState(Date.now()));
-    try {
-      await relay.fromCsms(envelope);
-    } finally {
-      if (this.socket !== undefined && attachment !== undefined) saveState(this.socket, attachment);
-    }
+    await this.sessionFor(this.connection(), this.socketState() ?? newConnectionState(Date.now())).fromCsms(envelope);
     this.schedule();
   }
 
@@ -260,7 +242,7 @@ export class Member {
   }
 
   stats(): ClientStats {
-    const a = this.attachment();
+    const a = this.socketState();
     const { store } = this.ctx;
     return {
       connected: a !== undefined,
@@ -290,9 +272,9 @@ export class Member {
     }
     const conn = this.connection();
     const ws = this.socket;
-    const attachment = ws === undefined ? undefined : readAttachment(ws);
-    if (ws !== undefined && attachment !== undefined) {
-      const verdict = checkKeepalive(attachment, keepalivePolicy(conn.config), now);
+    const current = ws === undefined ? undefined : stateOf(ws);
+    if (ws !== undefined && current !== undefined) {
+      const verdict = checkKeepalive(current, keepalivePolicy(conn.config), now);
       if (verdict.close !== undefined) {
         log("info", "closing_connection", { cid: this.cid, reason: verdict.close });
         await this.endConnection(ws, 1000, verdict.close, true);
@@ -300,7 +282,7 @@ export class Member {
     }
     const flushed = await this.outboxFor(conn.config).retryIfDue();
     if (flushed > 0) log("info", "outbox_flushed", { cid: this.cid, messages: flushed });
-    const relay = this.sessionFor(conn, this.attachment() ?? newConnectionState(now));
+    const relay = this.sessionFor(conn, this.socketState() ?? newConnectionState(now));
     await relay.expireCalls();
     if (this.socket === undefined && this.record !== undefined) {
       const { expiresAt, closedAt } = this.record;
@@ -333,8 +315,7 @@ export class Member {
     const record = this.record;
     if (record === undefined || record.closedAt !== undefined || this.socket !== undefined) return this.schedule();
     log("warn", "connection_lost", { cid: this.cid, connId: record.connId });
-    const lost: SocketAttachment = {
-      v: 1,
+    const lost: SocketState = {
       connId: record.connId,
       cid: this.cid,
       protocol: record.protocol,
@@ -356,13 +337,12 @@ export class Member {
     const conn = this.connection();
     if (this.socket !== undefined) {
       const ws = this.socket;
-      const attachment = readAttachment(ws);
-      if (attachment !== undefined && attachment.closing === undefined) {
-        attachment.closing = DisconnectReason.Replaced;
-        writeAttachment(ws, attachment);
+      const current = stateOf(ws);
+      if (current !== undefined && current.closing === undefined) {
+        current.closing = DisconnectReason.Replaced;
         closeQuietly(ws, 1000, DisconnectReason.Replaced);
         this.socket = undefined;
-        await this.afterDisconnect(attachment, DisconnectReason.Replaced, false);
+        await this.afterDisconnect(current, DisconnectReason.Replaced, false);
       }
     }
     const calls = await this.sessionFor(conn, newConnectionState(Date.now())).takeQueued();
@@ -381,11 +361,7 @@ export class Member {
     if (this.record === undefined) return;
     const seen = this.recentCalls?.ids ?? new Set<string>();
     const fresh = calls.filter((c) => !seen.has(c.uniqueId));
-    await this.sessionFor(this.connection(), this.attachment() ?? newConnectionState(Date.now())).adopt(fresh);
-    if (this.socket !== undefined) {
-      const a = this.attachment();
-      if (a !== undefined) saveState(this.socket, a);
-    }
+    await this.sessionFor(this.connection(), this.socketState() ?? newConnectionState(Date.now())).adopt(fresh);
     this.schedule();
   }
 
@@ -404,27 +380,26 @@ export class Member {
    * runtime may not call webSocketClose for a close we initiated.
    */
   private async endConnection(ws: WebSocket, code: number, reason: DisconnectReason, sessionEnds: boolean, text?: string): Promise<void> {
-    const attachment = readAttachment(ws);
+    const current = stateOf(ws);
     // A socket the charge point already closed was reported by its close event.
-    if (attachment === undefined || attachment.closing !== undefined || ws.readyState !== WebSocket.OPEN) return;
-    attachment.closing = reason;
-    writeAttachment(ws, attachment);
+    if (current === undefined || current.closing !== undefined || ws.readyState !== WebSocket.OPEN) return;
+    current.closing = reason;
     closeQuietly(ws, code, text ?? reason);
     if (this.socket === ws) this.socket = undefined;
-    if (sessionEnds) return this.afterDisconnect(attachment, reason, true);
-    this.ctx.analytics.connectionEnded(attachment, reason, Date.now());
-    await this.publishEvent(disconnectedEvent(clientInfo(attachment), reason, Date.now()));
+    if (sessionEnds) return this.afterDisconnect(current, reason, true);
+    this.ctx.analytics.connectionEnded(current, reason, Date.now());
+    await this.publishEvent(disconnectedEvent(clientInfo(current), reason, Date.now()));
   }
 
   /** The connection ended: event, outstanding call, session expiry. */
-  private async afterDisconnect(attachment: SocketAttachment, reason: string, retainEvent: boolean): Promise<void> {
+  private async afterDisconnect(current: SocketState, reason: string, retainEvent: boolean): Promise<void> {
     const now = Date.now();
-    this.ctx.analytics.connectionEnded(attachment, reason, now);
-    await this.publishEvent(disconnectedEvent(clientInfo(attachment), reason, now), retainEvent);
+    this.ctx.analytics.connectionEnded(current, reason, now);
+    await this.publishEvent(disconnectedEvent(clientInfo(current), reason, now), retainEvent);
     if (this.socket !== undefined || this.record === undefined) return;
     const conn = this.connection();
-    await this.sessionFor(conn, attachment).abandonInflight();
-    if (this.record.connId === attachment.connId) {
+    await this.sessionFor(conn, current).abandonInflight();
+    if (this.record.connId === current.connId) {
       this.setRecord({ ...this.record, closedAt: now, expiresAt: now + durationMs(conn.config.dnstream.session_expiry_interval) });
     }
     this.schedule();
@@ -508,9 +483,9 @@ export class Member {
     const record = this.record;
     if (record !== undefined) {
       deadlines.push(store.inflightOf(this.cid)?.deadline ?? Number.POSITIVE_INFINITY);
-      const attachment = this.attachment();
-      if (attachment !== undefined) {
-        const next = checkKeepalive(attachment, keepalivePolicy(this.connection().config), now);
+      const current = this.socketState();
+      if (current !== undefined) {
+        const next = checkKeepalive(current, keepalivePolicy(this.connection().config), now);
         deadlines.push(next.close !== undefined ? now : (next.nextCheck ?? Number.POSITIVE_INFINITY));
       } else if (record.expiresAt !== undefined) {
         deadlines.push(record.expiresAt);
