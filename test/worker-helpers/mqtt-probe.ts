@@ -5,6 +5,7 @@
 import { Buffer } from "node:buffer";
 import mqttPacket from "mqtt-packet";
 import type { Packet } from "mqtt-packet";
+import { brokerWsUrl } from "./broker-urls";
 
 export interface Received {
   readonly topic: string;
@@ -20,7 +21,8 @@ export class MqttProbe {
 
   private constructor(private readonly ws: WebSocket) {}
 
-  static async connect(url: string, clientId = `probe-${crypto.randomUUID()}`): Promise<MqttProbe> {
+  /** A clean session (MQTT 3.1.1 §3.1.2.4); connecting with a shard's client id discards that shard's session. */
+  static async connect(url: string = brokerWsUrl, clientId = `probe-${crypto.randomUUID()}`): Promise<MqttProbe> {
     const ws = new WebSocket(url, "mqtt");
     ws.binaryType = "arraybuffer";
     const probe = new MqttProbe(ws);
