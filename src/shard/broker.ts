@@ -39,6 +39,8 @@ export class ShardBroker {
   readonly link: MqttLink;
   readonly subscriptions: Subscriptions;
   readonly topics: ClaimTopics;
+  /** Claims made while the link was down, published once it is up. */
+  private readonly pendingClaims = new Set<string>();
 
   constructor(
     private readonly env: Env,
@@ -51,7 +53,12 @@ export class ShardBroker {
     this.link = new MqttLink(name, () => this.settings(), {
       message: events.message,
       up: (_session, sessionPresent) => {
-        void this.subscriptions.up(sessionPresent).then(() => events.up());
+        void this.subscriptions.up(sessionPresent).then(async () => {
+          const claims = [...this.pendingClaims];
+          this.pendingClaims.clear();
+          for (const cid of claims) await this.claim(cid);
+          events.up();
+        });
       },
       down: () => undefined,
     });
@@ -92,12 +99,18 @@ export class ShardBroker {
     return [downstreamFilterFor(config.mountpoint, config.dnstream.topic, cid), this.topics.claimTopic(cid)];
   }
 
-  /** Makes the broker session hold a charge point's filters; false when not confirmed within SUBSCRIBE_WAIT_MS. */
+  /**
+   * Makes the broker session hold a charge point's filters; false when not confirmed within SUBSCRIBE_WAIT_MS. While
+   * the link is connecting the wait covers the connection too (commands published right after the charge point
+   * connected must not meet a broker with no subscriber for them); while it waits to retry after a failure, the
+   * filters are recorded and subscribed when it is back, and the connect does not wait.
+   */
   async subscribe(cid: string, config: GatewayConfig): Promise<boolean> {
     this.link.start();
+    const wanted = this.filters(cid, config);
+    if (this.link.state === "waiting") return this.subscriptions.want(wanted);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), SUBSCRIBE_WAIT_MS)));
-    const wanted = this.filters(cid, config);
     const done = this.link.ready === undefined ? this.whenUp().then(() => this.subscriptions.want(wanted)) : this.subscriptions.want(wanted);
     try {
       return await Promise.race([done, timeout]);
@@ -110,12 +123,20 @@ export class ShardBroker {
     return this.subscriptions.drop(this.filters(cid, config)).catch((e: unknown) => log("warn", "unsubscribe_failed", { cid, error: errorMessage(e) }));
   }
 
-  /** Publishes this shard's claim on a charge point (QoS 1); failures are logged (a later claim is not needed). */
+  /**
+   * Publishes this shard's claim on a charge point (QoS 1), or keeps it for when the link is up (a shard that held
+   * the charge point before receives it whenever its own session next runs: the claims filter is persistent).
+   */
   async claim(cid: string): Promise<void> {
+    if (this.link.ready === undefined) {
+      this.pendingClaims.add(cid);
+      return;
+    }
     try {
       await this.link.publish(this.topics.claimTopic(cid), claimPayload(this.name, Date.now()));
     } catch (e) {
       log("warn", "claim_failed", { shard: this.name, cid, error: errorMessage(e) });
+      this.pendingClaims.add(cid);
     }
   }
 
