@@ -327,7 +327,16 @@ export class GatewayShard extends DurableObject<Env> {
           flags,
         ),
       up: () => {
-        for (const member of this.members.values()) void member.run("outbox_flush", () => member.flushOutbox(), undefined);
+        for (const member of this.members.values()) {
+          void member.run(
+            "link_up",
+            async () => {
+              await member.ensureClaimed();
+              await member.flushOutbox();
+            },
+            undefined,
+          );
+        }
       },
     });
   }

@@ -39,8 +39,6 @@ export class ShardBroker {
   readonly link: MqttLink;
   readonly subscriptions: Subscriptions;
   readonly topics: ClaimTopics;
-  /** Claims made while the link was down, published once it is up. */
-  private readonly pendingClaims = new Set<string>();
 
   constructor(
     private readonly env: Env,
@@ -53,12 +51,7 @@ export class ShardBroker {
     this.link = new MqttLink(name, () => this.settings(), {
       message: events.message,
       up: (_session, sessionPresent) => {
-        void this.subscriptions.up(sessionPresent).then(async () => {
-          const claims = [...this.pendingClaims];
-          this.pendingClaims.clear();
-          for (const cid of claims) await this.claim(cid);
-          events.up();
-        });
+        void this.subscriptions.up(sessionPresent).then(() => events.up());
       },
       down: () => undefined,
     });
@@ -124,19 +117,18 @@ export class ShardBroker {
   }
 
   /**
-   * Publishes this shard's claim on a charge point (QoS 1), or keeps it for when the link is up (a shard that held
-   * the charge point before receives it whenever its own session next runs: the claims filter is persistent).
+   * Publishes this shard's claim on a charge point (QoS 1) when the link is up; false when it could not (the member
+   * keeps it as unclaimed and claims again when the link is back). A shard that held the charge point before
+   * receives the claim whenever its own session next runs: the claims filter is persistent.
    */
-  async claim(cid: string): Promise<void> {
-    if (this.link.ready === undefined) {
-      this.pendingClaims.add(cid);
-      return;
-    }
+  async claim(cid: string): Promise<boolean> {
+    if (this.link.ready === undefined) return false;
     try {
       await this.link.publish(this.topics.claimTopic(cid), claimPayload(this.name, Date.now()));
+      return true;
     } catch (e) {
       log("warn", "claim_failed", { shard: this.name, cid, error: errorMessage(e) });
-      this.pendingClaims.add(cid);
+      return false;
     }
   }
 

@@ -72,8 +72,8 @@ export interface MemberContext {
   /** Makes the broker session hold this charge point's filters; false when that could not be confirmed in time. */
   subscribe(cid: string): Promise<boolean>;
   unsubscribe(cid: string): Promise<void>;
-  /** Tells other shards that this one now holds the charge point (the one that held it hands it over). */
-  claim(cid: string): Promise<void>;
+  /** Tells other shards that this one now holds the charge point (the one that held it hands it over); false when the link is down. */
+  claim(cid: string): Promise<boolean>;
   /** Hands queued calls to the shard now holding the charge point; false when it could not be reached. */
   handOver(cid: string, to: string, calls: readonly QueuedCall[]): Promise<boolean>;
   /** The member has nothing left here: no session and no outbox. */
@@ -141,6 +141,7 @@ export class Member {
       configId,
       connectedAt: now,
       placement: request.placement,
+      ...(previous === undefined || previous.claimed === false ? { claimed: false } : {}),
       ...(request.username === undefined ? {} : { username: request.username }),
       ...(request.ip === undefined ? {} : { ip: request.ip }),
       ...(request.certificate === undefined ? {} : { certificate: JSON.stringify(request.certificate) }),
@@ -162,10 +163,8 @@ export class Member {
 
     const conn = this.connection();
     if (!(await this.ctx.subscribe(this.cid))) log("warn", "link_not_ready_at_connect", { cid: this.cid });
-    if (previous === undefined) {
-      this.recentCalls = { until: now + HANDOVER_WINDOW_MS, ids: new Set() };
-      await this.ctx.claim(this.cid);
-    }
+    if (previous === undefined) this.recentCalls = { until: now + HANDOVER_WINDOW_MS, ids: new Set() };
+    await this.ensureClaimed();
     const relay = this.sessionFor(conn, current);
     // A call that went out on an earlier connection can no longer be answered.
     await relay.abandonInflight();
@@ -296,6 +295,19 @@ export class Member {
       }
     }
     this.schedule();
+  }
+
+  /**
+   * Publishes this shard's claim if it was not published yet (the link was down when the session started here, or
+   * the shard restarted before it could): until then a shard that held the charge point before still holds its
+   * filters and would answer its commands too.
+   */
+  async ensureClaimed(): Promise<void> {
+    if (this.record?.claimed !== false) return;
+    if (await this.ctx.claim(this.cid)) {
+      const { claimed: _, ...claimed } = this.record;
+      this.setRecord(claimed);
+    }
   }
 
   /** The broker is back: messages kept in the outbox go out now, in order, instead of at their next retry. */

@@ -32,6 +32,8 @@ export interface SessionRecord {
   readonly certificate?: string;
   /** Where the edge received its request (`<colo>,<continent>`, shard/address.ts): its region follows from it. */
   readonly placement: string;
+  /** False until this shard's claim on the charge point was published (handover.ts); absent: claimed. */
+  readonly claimed?: boolean;
 }
 
 type Row = Record<string, SqlStorageValue>;
@@ -40,7 +42,7 @@ const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS sessions (
      cid TEXT PRIMARY KEY, conn_id TEXT NOT NULL, protocol TEXT NOT NULL, config_id INTEGER NOT NULL,
      connected_at INTEGER NOT NULL, closed_at INTEGER, expires_at INTEGER,
-     username TEXT, ip TEXT, certificate TEXT, placement TEXT NOT NULL)`,
+     username TEXT, ip TEXT, certificate TEXT, placement TEXT NOT NULL, unclaimed INTEGER)`,
   `CREATE TABLE IF NOT EXISTS configs (id INTEGER PRIMARY KEY AUTOINCREMENT, json TEXT NOT NULL UNIQUE)`,
   `CREATE TABLE IF NOT EXISTS dn_queue (
      cid TEXT NOT NULL, seq INTEGER NOT NULL, unique_id TEXT NOT NULL, action TEXT NOT NULL, frame TEXT NOT NULL,
@@ -75,6 +77,7 @@ function toRecord(r: Row): SessionRecord {
     ...(optional(r.username) === undefined ? {} : { username: r.username as string }),
     ...(optional(r.ip) === undefined ? {} : { ip: r.ip as string }),
     ...(optional(r.certificate) === undefined ? {} : { certificate: r.certificate as string }),
+    ...(r.unclaimed === 1 ? { claimed: false } : {}),
   };
 }
 
@@ -116,8 +119,8 @@ export class ShardStore {
 
   putSession(r: SessionRecord): void {
     this.sql.exec(
-      `INSERT OR REPLACE INTO sessions (cid, conn_id, protocol, config_id, connected_at, closed_at, expires_at, username, ip, certificate, placement)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR REPLACE INTO sessions (cid, conn_id, protocol, config_id, connected_at, closed_at, expires_at, username, ip, certificate, placement, unclaimed)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       r.cid,
       r.connId,
       r.protocol,
@@ -129,6 +132,7 @@ export class ShardStore {
       r.ip ?? null,
       r.certificate ?? null,
       r.placement,
+      r.claimed === false ? 1 : null,
     );
   }
 
