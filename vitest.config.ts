@@ -35,7 +35,7 @@ export default defineConfig({
           TEST_MQTT_TCP_URL: mqttTcpUrl,
           MQTT_CLIENT_ID_PREFIX: `gateway-test-${process.pid}`,
           ADMIN_API_KEY: "test-key",
-          ADMIN_API_SECRET: "test-secret",
+          ADMIN_API_SECRET: "test-secret-0123456789abcdefghijkl",
           // The TLS proxy's secret for client_certificate.source "header" (test/integration/client-certificate.test.ts).
           CLIENT_CERT_PROXY_SECRET: "test-proxy-secret-0123456789abcdef",
         },

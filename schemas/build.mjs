@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 // Compiles every JSON schema the Worker validates with into ES modules (ajv standalone code generation), so no
-// code is generated at run time (Workers refuse `new Function`). Run by `npm start`, `npm test`, `npm run deploy`.
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+// code is generated at run time (Workers refuse `new Function`). Run by `npm start`, `npm test`, `npm run deploy`;
+// a file whose text is unchanged is left alone (scripts/generated-file.mjs).
+import { mkdir, readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Ajv from "ajv";
 import standaloneCode from "ajv/dist/standalone/index.js";
 import addFormats from "ajv-formats";
+import { writeGenerated } from "../scripts/generated-file.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const outDir = join(root, "src", "generated");
@@ -43,8 +45,8 @@ async function buildGatewaySchemas() {
     validateUserCreate: `${user.$id}#/definitions/create`,
     validateUserUpdate: `${user.$id}#/definitions/update`,
   };
-  await writeFile(join(outDir, "gateway-validators.gen.js"), BANNER + standaloneCode(ajv, validators));
-  await writeFile(
+  await writeGenerated(join(outDir, "gateway-validators.gen.js"), BANNER + standaloneCode(ajv, validators));
+  await writeGenerated(
     join(outDir, "gateway-validators.gen.d.ts"),
     BANNER +
       `import type { CompiledValidator } from "../validation/compiled";\n` +
@@ -52,7 +54,7 @@ async function buildGatewaySchemas() {
         .map((name) => `export declare const ${name}: CompiledValidator;\n`)
         .join(""),
   );
-  await writeFile(
+  await writeGenerated(
     join(outDir, "gateway-schemas.gen.ts"),
     BANNER +
       `export const gatewayConfigSchema = ${JSON.stringify(config, null, 2)} as const;\n` +
@@ -123,8 +125,8 @@ async function buildOcpp16() {
     .map((a) => `  ${a}: { request: ${a}_req, response: ${a}_conf },`)
     .join("\n");
   const code = `${standaloneCode(ajv, exportsByName)}\nexport const OCPP16_VALIDATORS = {\n${table}\n};\n`;
-  await writeFile(join(outDir, "ocpp16-validators.gen.js"), BANNER + code);
-  await writeFile(
+  await writeGenerated(join(outDir, "ocpp16-validators.gen.js"), BANNER + code);
+  await writeGenerated(
     join(outDir, "ocpp16-validators.gen.d.ts"),
     BANNER +
       `import type { CompiledValidator } from "../validation/compiled";\n` +
@@ -217,10 +219,10 @@ async function buildOcpp2(set) {
   const started = performance.now();
   const code = `${standaloneCode(ajv, exportsByName)}\nexport const ${set.constName} = {\n${table}\n};\n`;
   const compileMs = performance.now() - started;
-  await writeFile(join(outDir, `${set.out}.js`), BANNER + code);
+  await writeGenerated(join(outDir, `${set.out}.js`), BANNER + code);
   const sendOnly = names.filter((a) => actions.get(a).send !== undefined);
   const hasSend = sendOnly.length > 0;
-  await writeFile(
+  await writeGenerated(
     join(outDir, `${set.out}.d.ts`),
     BANNER +
       `import type { CompiledValidator } from "../validation/compiled";\n` +

@@ -11,7 +11,8 @@
 import http from "node:http";
 import https from "node:https";
 import { isIP } from "node:net";
-import { head, pemFrom, spliceUpgrade } from "./tls-front.mjs";
+import { head, spliceUpgrade } from "./front.mjs";
+import { pemFrom } from "./tls-front.mjs";
 
 /**
  * The broker TLS settings of `npm start`: MQTT_CLIENT_CERT and MQTT_CLIENT_KEY (PEM, or MQTT_CLIENT_CERT_FILE and

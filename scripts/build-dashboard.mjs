@@ -3,9 +3,10 @@
 // src/generated/dashboard-assets.gen.ts, which the Worker serves under /dashboard (src/http/dashboard.ts). Run by
 // `npm run build` (and so `npm test`), `npm start` and `npm run deploy`; prints the size of what a browser loads.
 import { createHash } from "node:crypto";
-import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile } from "node:fs/promises";
 import { dirname, extname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { writeGenerated } from "./generated-file.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const source = join(root, "dashboard");
@@ -30,7 +31,7 @@ for (const file of await files(source)) {
 }
 
 await mkdir(dirname(out), { recursive: true });
-await writeFile(
+await writeGenerated(
   out,
   "// GENERATED FILE — do not edit. Produced by scripts/build-dashboard.mjs from dashboard/; run `npm run build`.\n" +
     "export interface DashboardAsset { readonly type: string; readonly body: string; readonly etag: string }\n" +

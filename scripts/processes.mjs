@@ -1,12 +1,17 @@
 // What `npm start` and `npm run bench` share about the processes they run: wrangler offline, waiting for a
 // server to answer, and stopping a process group.
 
-/** Environment for wrangler: no telemetry, no error reports, no banner, no fetches to Cloudflare. */
+/**
+ * Environment for wrangler: no telemetry, no error reports, no banner, no fetches to Cloudflare, and no local
+ * explorer (wrangler dev serves one under /cdn-cgi/explorer to whoever reaches its port: the Worker's KV and
+ * Durable Object storage, to read and write).
+ */
 export const OFFLINE = {
   WRANGLER_SEND_METRICS: "false",
   WRANGLER_SEND_ERROR_REPORTS: "false",
   WRANGLER_HIDE_BANNER: "true",
   CLOUDFLARE_CF_FETCH_ENABLED: "false",
+  X_LOCAL_EXPLORER: "false",
 };
 
 /** Resolves once `url` answers with a 2xx status; fails when `child` exits first or after `timeoutMs`. */

@@ -1,22 +1,20 @@
-// `npm start` over TLS (OCPP security profiles 2 and 3 on this machine): a small HTTPS front on the gateway's port
-// that terminates TLS and forwards requests and WebSocket upgrades to `wrangler dev` on an internal loopback port.
+// `npm start` over TLS (OCPP security profiles 2 and 3 on this machine): the front (scripts/front.mjs) terminates
+// TLS on the gateway's port, with `wrangler dev` behind it on an internal loopback port.
 //
 // With a client CA it asks every client for a certificate and verifies it against that CA, but lets the handshake
 // complete either way: the Worker decides and answers with a status and a reason, as it does on Cloudflare. It hands
 // the Worker what it saw the way a production proxy does (README "Client certificates"): the certificate as an
 // RFC 9440 `Client-Cert` header (`:base64 DER:`), the verification result in `Client-Cert-Verify` (`SUCCESS`,
 // `NONE`, `FAILED:<OpenSSL's reason>`), and a secret made for this run in `Client-Cert-Proxy-Secret`, which the
-// Worker gets as CLIENT_CERT_PROXY_SECRET. Copies of these headers sent by a client are removed first, so a charge
-// point cannot claim a certificate; the secret keeps headers sent to the internal port directly from counting.
+// Worker gets as CLIENT_CERT_PROXY_SECRET. The front removes every `Client-Cert*` header a client sends first, so a
+// charge point cannot claim a certificate; the secret keeps headers sent to the internal port directly from counting.
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import http from "node:http";
-import https from "node:https";
 
-/** Header names (lower case, as Node gives them): the Worker's defaults for client_certificate.source "header". */
-const CERT_HEADER = "client-cert";
-const VERIFY_HEADER = "client-cert-verify";
-const SECRET_HEADER = "client-cert-proxy-secret";
+/** The Worker's default header names for client_certificate.source "header". */
+const CERT_HEADER = "Client-Cert";
+const VERIFY_HEADER = "Client-Cert-Verify";
+const SECRET_HEADER = "Client-Cert-Proxy-Secret";
 
 /** PEM from `<NAME>` (the PEM itself) or `<NAME>_FILE` (a path); undefined when neither is set. */
 export function pemFrom(env, name) {
@@ -63,112 +61,35 @@ export function tlsWorkerVars(settings, gatewayConfig) {
     }
   }
   if (config.client_certificate === undefined) config = { ...config, client_certificate: { mode: "required", source: "header" } };
+  // The front sends only the default headers, and removes only a client's copies of those.
+  const { source, header, verify_header: verify } = config.client_certificate ?? {};
+  const named = (value, name) => value === undefined || String(value).toLowerCase() === name.toLowerCase();
+  if (source === "header" && !(named(header, CERT_HEADER) && named(verify, VERIFY_HEADER))) {
+    throw new Error(`with TLS_CLIENT_CA, GATEWAY_CONFIG's client_certificate must keep the headers the front sends: ${CERT_HEADER} and ${VERIFY_HEADER}`);
+  }
   return { CLIENT_CERT_PROXY_SECRET: settings.secret, GATEWAY_CONFIG: JSON.stringify(config) };
 }
 
-/** What the Worker gets: the client's headers without any claim about certificates, plus what the front saw. */
-function forwardedHeaders(req, settings) {
-  const headers = { ...req.headers };
-  for (const name of [CERT_HEADER, VERIFY_HEADER, SECRET_HEADER, "cf-connecting-ip"]) delete headers[name];
-  // The throttle's source address (CF-Connecting-IP on Cloudflare) is the peer of this connection.
-  if (req.socket.remoteAddress) headers["cf-connecting-ip"] = req.socket.remoteAddress.replace(/^::ffff:/, "");
-  if (settings.clientCa !== undefined) {
-    const peer = req.socket.getPeerCertificate();
-    headers[SECRET_HEADER] = settings.secret;
-    if (peer?.raw) {
-      headers[CERT_HEADER] = `:${peer.raw.toString("base64")}:`;
-      headers[VERIFY_HEADER] = req.socket.authorized ? "SUCCESS" : `FAILED:${req.socket.authorizationError}`;
-    } else {
-      headers[VERIFY_HEADER] = "NONE";
-    }
-  }
-  return headers;
-}
-
-/** An HTTP/1.1 response head from a status and Node's raw header list. */
-export function head(statusCode, statusMessage, rawHeaders) {
-  const lines = [`HTTP/1.1 ${statusCode} ${statusMessage}`];
-  for (let i = 0; i + 1 < rawHeaders.length; i += 2) lines.push(`${rawHeaders[i]}: ${rawHeaders[i + 1]}`);
-  return `${lines.join("\r\n")}\r\n\r\n`;
-}
-
 /**
- * Joins a client's upgrade request (its `socket` and the bytes it sent past the headers) to the upstream request
- * `up` once that upgrades: the upstream's 101 goes back, then bytes flow both ways until either side ends.
+ * The TLS part of the front (scripts/front.mjs): the server's options, and what the front tells the Worker about
+ * the connection's client certificate (the client's own `Client-Cert*` headers are already gone).
  */
-export function spliceUpgrade(socket, bodyHead, up) {
-  socket.on("error", () => up.destroy());
-  up.on("upgrade", (upRes, upSocket, upHead) => {
-    socket.write(head(upRes.statusCode, upRes.statusMessage, upRes.rawHeaders));
-    if (upHead.length > 0) socket.write(upHead);
-    if (bodyHead.length > 0) upSocket.write(bodyHead);
-    upSocket.on("error", () => socket.destroy());
-    socket.on("close", () => upSocket.destroy());
-    upSocket.on("close", () => socket.destroy());
-    upSocket.pipe(socket).pipe(upSocket);
-  });
-}
-
-/** Starts the front on host:port for `wrangler dev` on host:target; resolves with { close() } once it listens. */
-export function startTlsFront({ host, port, target, settings }) {
-  const server = https.createServer({
-    cert: settings.cert,
-    key: settings.key,
-    ...(settings.clientCa === undefined ? {} : { ca: settings.clientCa, requestCert: true, rejectUnauthorized: false }),
-  });
-  /** Upgraded connections, which the server no longer tracks: ended on close. */
-  const tunnels = new Set();
-  const upstream = (req) => http.request({ host, port: target, method: req.method, path: req.url, headers: forwardedHeaders(req, settings) });
-
-  server.on("request", (req, res) => {
-    const up = upstream(req);
-    up.on("response", (upRes) => {
-      res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, upRes.rawHeaders);
-      upRes.pipe(res);
-    });
-    up.on("error", () => {
-      if (!res.headersSent) res.writeHead(502, { "content-type": "application/json" });
-      res.end(JSON.stringify({ code: "BAD_GATEWAY", message: "the Worker did not answer" }));
-    });
-    req.pipe(up);
-  });
-
-  server.on("upgrade", (req, socket, bodyHead) => {
-    const up = upstream(req);
-    tunnels.add(socket);
-    socket.on("close", () => tunnels.delete(socket));
-    spliceUpgrade(socket, bodyHead, up);
-    // A refused upgrade: the Worker's status and JSON body, then the connection ends.
-    up.on("response", (upRes) => {
-      const chunks = [];
-      upRes.on("data", (c) => chunks.push(c));
-      upRes.on("end", () => {
-        const body = Buffer.concat(chunks);
-        const raw = [];
-        for (let i = 0; i + 1 < upRes.rawHeaders.length; i += 2) {
-          const name = upRes.rawHeaders[i].toLowerCase();
-          if (name !== "transfer-encoding" && name !== "content-length" && name !== "connection") raw.push(upRes.rawHeaders[i], upRes.rawHeaders[i + 1]);
-        }
-        raw.push("Content-Length", String(body.length), "Connection", "close");
-        socket.end(Buffer.concat([Buffer.from(head(upRes.statusCode, upRes.statusMessage, raw)), body]));
-      });
-    });
-    up.on("error", () => socket.destroy());
-    up.end();
-  });
-
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve({
-        close: () =>
-          new Promise((done) => {
-            server.close(() => done());
-            server.closeAllConnections();
-            for (const socket of tunnels) socket.destroy();
-          }),
-      });
-    });
-  });
+export function tlsFront(settings) {
+  return {
+    options: {
+      cert: settings.cert,
+      key: settings.key,
+      ...(settings.clientCa === undefined ? {} : { ca: settings.clientCa, requestCert: true, rejectUnauthorized: false }),
+    },
+    headers(req) {
+      if (settings.clientCa === undefined) return {};
+      const peer = req.socket.getPeerCertificate();
+      if (!peer?.raw) return { [SECRET_HEADER]: settings.secret, [VERIFY_HEADER]: "NONE" };
+      return {
+        [SECRET_HEADER]: settings.secret,
+        [CERT_HEADER]: `:${peer.raw.toString("base64")}:`,
+        [VERIFY_HEADER]: req.socket.authorized ? "SUCCESS" : `FAILED:${req.socket.authorizationError}`,
+      };
+    },
+  };
 }

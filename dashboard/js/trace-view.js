@@ -1,4 +1,4 @@
-// One trace record (src/objects/trace.ts) as a table row: time, direction, type, Action, UniqueId, the payload
+// One trace record (src/shard/trace.ts) as a table row: time, direction, type, Action, UniqueId, the payload
 // pretty-printed. Frames are OCPP-J arrays; envelopes are the gateway's JSON objects. CALLERRORs and the
 // gateway's error envelopes (validation failures among them) are highlighted.
 import { h } from "./dom.js";
@@ -19,16 +19,17 @@ export function describe(record) {
   const value = record.truncated ? undefined : parse(record.text);
   if (Array.isArray(value)) {
     const type = TYPES[value[0]] ?? `type ${value[0]}`;
-    const action = value[0] === 2 || value[0] === 6 ? value[2] : "";
+    // A CALLRESULT or CALLERROR does not name its call; the gateway adds the Action to answers to the charge point's calls.
+    const action = value[0] === 2 || value[0] === 6 ? value[2] : record.action ?? "";
     const payload = value[0] === 2 || value[0] === 6 ? value[3] : value[0] === 3 ? value[2] : { errorCode: value[2], errorDescription: value[3], errorDetails: value[4] };
     return { type, action, uniqueId: value[1], payload, bad: value[0] === 4 || value[0] === 5 };
   }
   if (value !== null && typeof value === "object") {
     if (typeof value.event === "string") return { type: "event", action: value.event, uniqueId: "", payload: value, bad: false };
     const type = TYPES[value.MessageTypeId] ?? "envelope";
-    return { type, action: value.Action ?? "", uniqueId: value.UniqueId ?? "", payload: value, bad: value.MessageTypeId === 4 || value.MessageTypeId === 5 };
+    return { type, action: value.Action ?? record.action ?? "", uniqueId: value.UniqueId ?? "", payload: value, bad: value.MessageTypeId === 4 || value.MessageTypeId === 5 };
   }
-  return { type: record.truncated ? "(cut)" : "(not JSON)", action: "", uniqueId: "", payload: undefined, bad: !record.truncated };
+  return { type: record.truncated ? "(cut)" : "(not JSON)", action: record.action ?? "", uniqueId: "", payload: undefined, bad: !record.truncated };
 }
 
 export function traceRow(record) {

@@ -4,7 +4,9 @@
  * addresses (each within its failure budget) slow down every other upgrade the isolate handles. Over the cap, a
  * login is answered 503 with Retry-After before any hashing; charge points retry (OCPP reconnect back-off).
  * A login from a source its credential knows (it logged in from there before) is never refused by the cap, only
- * charged to it: otherwise guesses from many addresses would be a button that locks every charger out.
+ * charged to it: otherwise guesses from many addresses would be a button that locks every charger out. What such
+ * logins can spend is bounded before they get here, by the credential's guard (src/auth/throttle.ts): at most
+ * LOGINS_PER_MINUTE successes a minute per credential, and PAIR_FAILURE_LIMIT failures per window per known source.
  */
 
 /** Work units (PBKDF2 iterations; a salted digest is one unit) an isolate may spend per second. */

@@ -56,6 +56,19 @@ export function hashCost(algorithm: HashAlgorithm): number {
   return algorithm.name === "pbkdf2" ? (algorithm.iterations ?? DEFAULT_PBKDF2_ITERATIONS) : 1;
 }
 
+/** The algorithm with every default written out, so that two spellings of one algorithm compare equal. */
+function normalized(algorithm: HashAlgorithm): string {
+  if (algorithm.name === "pbkdf2") {
+    return JSON.stringify([algorithm.name, algorithm.mac_fun ?? "sha256", algorithm.iterations ?? DEFAULT_PBKDF2_ITERATIONS, algorithm.dk_length ?? 32]);
+  }
+  return JSON.stringify([algorithm.name, algorithm.salt_position ?? "suffix"]);
+}
+
+/** Whether hashes made with `a` and with `b` are computed the same way. */
+export function sameAlgorithm(a: HashAlgorithm, b: HashAlgorithm): boolean {
+  return normalized(a) === normalized(b);
+}
+
 /** Per algorithm (its JSON), a hash of a random secret that no password matches. */
 const decoys = new Map<string, Promise<PasswordHash>>();
 

@@ -1,157 +1,98 @@
 /**
- * Failed-login accounting for one credential (a user id, or the admin key) or one source address, without a clock or
- * storage of its own (the LoginGuard object persists its state). Rules:
+ * Login throttling rules, shared by the two ledgers a LoginGuard object keeps (src/objects/login-guard.ts):
  *
- * - A credential allows `limit` failures per FAILURE_WINDOW_MS from the sources that do not know it, taken
- *   together, and the same again from each source that logged in with it successfully in the last
- *   KNOWN_SOURCE_MS ("known sources", at most MAX_KNOWN_SOURCES, the most recent). So an attacker who uses up the
- *   budget locks out only unknown sources; the charger itself, logging in from where it did before, still gets in
- *   with its password. A known source that fails `limit` times locks only itself.
- * - A source address allows `limit` failures per window across every credential (the LoginGuard named after the
- *   source is asked with `source` null, i.e. everything in one bucket).
- * - Every admitted attempt counts as a failure until it is finished, so parallel guesses cannot all pass the check
- *   before the first failure is written. An attempt never finished (its Worker died) stops counting after TICKET_MS.
+ * - A source address (an IPv4 address or an IPv6 /64, src/auth/source.ts) that the credential does not know allows
+ *   PAIR_FAILURE_LIMIT failures per FAILURE_WINDOW_MS on that credential and SOURCE_FAILURE_LIMIT across every
+ *   credential (SourceLedger, in the guard named after the source). Nothing counts failures of a credential over all
+ *   sources together: such a budget would be a button that anyone, from anywhere, could press to keep the
+ *   credential's owner out. Guessing stays infeasible because every credential is too strong to guess at these
+ *   rates from every address an attacker plausibly holds (README, "Charge point authentication", with the
+ *   arithmetic; the admin secret's minimum is enforced in src/http/admin-secret.ts).
+ * - A source that logged in with the credential in the last KNOWN_SOURCE_MS (a "known source", at most
+ *   MAX_KNOWN_SOURCES, the most recent) has PAIR_FAILURE_LIMIT failures of its own in the credential's guard
+ *   (CredentialLedger) and is not asked of its address's budget, so strangers sharing its address (carrier-grade
+ *   NAT) cannot spend it by guessing other credentials.
+ * - A charge point credential logs in successfully at most LOGINS_PER_MINUTE times a minute, whatever the source:
+ *   a charger (or whoever holds its password) reconnecting in a loop is refused before hashing instead of spending
+ *   the isolate's hashing budget (src/auth/hash-budget.ts). Only successes count, so nobody without the password
+ *   can use this bound against the charger.
+ * - Every admitted attempt counts as a failure (and, for the login bound, as a success from its source) until it
+ *   is finished, so parallel attempts cannot all pass the check before the first result is written. An attempt
+ *   never finished (its Worker died) stops counting after TICKET_MS.
  *
  * This is the "known device" defence against lock-out (OWASP Authentication Cheat Sheet, account lockout;
- * NIST SP 800-63B §5.2.2 rate limiting), with the source address as the device.
+ * NIST SP 800-63B §5.2.2 rate limiting), with the source address as the device, and without the per-account lock.
  */
 
 export const FAILURE_WINDOW_MS = 15 * 60_000;
-/** Failures per credential per window, from unknown sources together and from each known source. */
-export const CREDENTIAL_FAILURE_LIMIT = 5;
+/** Failures per credential per source address per window. */
+export const PAIR_FAILURE_LIMIT = 5;
 /** Failures per source address per window, across credentials. */
 export const SOURCE_FAILURE_LIMIT = 20;
 export const KNOWN_SOURCE_MS = 30 * 24 * 3600_000;
 export const MAX_KNOWN_SOURCES = 16;
-/** A known source's last success is rewritten at most this often (a storage row each time). */
-const KNOWN_REFRESH_MS = 24 * 3600_000;
-const TICKET_MS = 30_000;
-/** The bucket of every source that is not a known source. */
-const UNKNOWN = "*";
+export const LOGIN_WINDOW_MS = 60_000;
+/** Successful logins per charge point credential per LOGIN_WINDOW_MS. */
+export const LOGINS_PER_MINUTE = 6;
+/**
+ * After a user is written through the management API, how long a login may not rewrite that user's record (a
+ * rehash): longer than a KV read can be stale at another location (60 s), so a login that read the record before
+ * the change cannot write the old password back.
+ */
+export const REWRITE_HOLD_MS = 10 * 60_000;
+export const TICKET_MS = 30_000;
 
-export interface GuardState {
-  /** Source key → time of its last successful login. */
-  readonly known: Record<string, number>;
-  /** Bucket (a known source's key, or `*`) → times of recent failures, oldest first. */
-  readonly failures: Record<string, number[]>;
-}
+export type Refusal = "too_many_failed_logins" | "too_many_logins";
 
 export type Admission =
   | { readonly admitted: true; readonly ticket: string; readonly known: boolean }
-  | { readonly admitted: false; readonly retryAfter: number };
+  | { readonly admitted: false; readonly retryAfter: number; readonly reason: Refusal };
 
 export type Outcome = "succeeded" | "failed" | "released";
 
-interface Ticket {
-  readonly bucket: string;
-  readonly source: string | null;
-  readonly limit: number;
-  readonly expires: number;
-}
-
-function isTimes(v: unknown): v is number[] {
+export function isTimes(v: unknown): v is number[] {
   return Array.isArray(v) && v.every((t) => typeof t === "number" && Number.isFinite(t));
 }
 
-/** Stored state, validated on read (anything else starts empty). */
-export function parseGuardState(value: unknown): GuardState {
-  const empty: GuardState = { known: {}, failures: {} };
-  if (typeof value !== "object" || value === null) return empty;
-  const { known, failures } = value as Record<string, unknown>;
-  if (typeof known !== "object" || known === null || typeof failures !== "object" || failures === null) return empty;
-  const k = Object.entries(known).filter((e): e is [string, number] => typeof e[1] === "number");
-  const f = Object.entries(failures).filter((e): e is [string, number[]] => isTimes(e[1]));
-  return { known: Object.fromEntries(k), failures: Object.fromEntries(f) };
+/** The times still inside `window` at `now`, oldest first. */
+export function within(times: readonly number[] | undefined, window: number, now: number): number[] {
+  return (times ?? []).filter((t) => now - t < window);
 }
 
-export class FailureLedger {
-  private readonly known: Map<string, number>;
-  private readonly failures: Map<string, number[]>;
-  private readonly tickets = new Map<string, Ticket>();
+/**
+ * A refusal while `count + pending` reaches `limit`: an attempt may go once enough of `times` (oldest first, all
+ * inside `window`) have left it; pending attempts end within seconds.
+ */
+export function refusal(times: readonly number[], pending: number, limit: number, window: number, now: number, reason: Refusal): Admission | undefined {
+  const over = times.length + pending - limit;
+  if (over < 0) return undefined;
+  const freedAt = over < times.length ? (times[over] ?? now) + window : now + 1000;
+  return { admitted: false, retryAfter: Math.max(1, Math.ceil((freedAt - now) / 1000)), reason };
+}
 
-  constructor(
-    state: GuardState,
-    private readonly now: () => number,
-  ) {
-    this.known = new Map(Object.entries(state.known));
-    this.failures = new Map(Object.entries(state.failures));
+/** Admitted attempts in progress (in memory only), each with what its ledger needs to finish it. */
+export class Tickets<T> {
+  private readonly open = new Map<string, T & { readonly expires: number }>();
+
+  add(value: T, now: number): string {
+    const id = crypto.randomUUID();
+    this.open.set(id, { ...value, expires: now + TICKET_MS });
+    return id;
   }
 
-  private isKnown(source: string | null, now: number): boolean {
-    if (source === null) return false;
-    const at = this.known.get(source);
-    return at !== undefined && now - at < KNOWN_SOURCE_MS;
+  take(id: string): T | undefined {
+    const value = this.open.get(id);
+    this.open.delete(id);
+    return value;
   }
 
-  private recent(bucket: string, now: number): number[] {
-    return (this.failures.get(bucket) ?? []).filter((t) => now - t < FAILURE_WINDOW_MS);
-  }
-
-  /** Whether an attempt from `source` (null: no per-source distinction) may check a password now. */
-  admit(source: string | null, limit: number): Admission {
-    const now = this.now();
-    for (const [id, t] of this.tickets) if (t.expires <= now) this.tickets.delete(id);
-    const known = this.isKnown(source, now);
-    const bucket = known && source !== null ? source : UNKNOWN;
-    const failures = this.recent(bucket, now);
-    const pending = [...this.tickets.values()].filter((t) => t.bucket === bucket).length;
-    const over = failures.length + pending - limit;
-    if (over >= 0) {
-      // The attempt may go once enough recorded failures have left the window; pending ones end within seconds.
-      const freedAt = over < failures.length ? (failures[over] ?? now) + FAILURE_WINDOW_MS : now + 1000;
-      return { admitted: false, retryAfter: Math.max(1, Math.ceil((freedAt - now) / 1000)) };
+  /** Attempts still running at `now` that match `where`. */
+  count(now: number, where: (value: T) => boolean): number {
+    let n = 0;
+    for (const [id, value] of this.open) {
+      if (value.expires <= now) this.open.delete(id);
+      else if (where(value)) n++;
     }
-    const ticket = crypto.randomUUID();
-    this.tickets.set(ticket, { bucket, source, limit, expires: now + TICKET_MS });
-    return { admitted: true, ticket, known };
-  }
-
-  /** Ends an admitted attempt; true when the state to persist changed. */
-  finish(ticketId: string, outcome: Outcome): boolean {
-    const ticket = this.tickets.get(ticketId);
-    if (ticket === undefined) return false;
-    this.tickets.delete(ticketId);
-    const now = this.now();
-    let changed = this.prune(now);
-    if (outcome === "failed") {
-      this.failures.set(ticket.bucket, [...this.recent(ticket.bucket, now), now].slice(-ticket.limit));
-      return true;
-    }
-    if (outcome === "succeeded" && ticket.source !== null) {
-      const last = this.known.get(ticket.source);
-      if (last === undefined || now - last >= KNOWN_REFRESH_MS) {
-        this.known.set(ticket.source, now);
-        changed = true;
-      }
-      if (this.failures.delete(ticket.source)) changed = true;
-      const oldest = [...this.known.entries()].sort((a, b) => b[1] - a[1]).slice(MAX_KNOWN_SOURCES);
-      for (const [source] of oldest) this.known.delete(source);
-      if (oldest.length > 0) changed = true;
-    }
-    return changed;
-  }
-
-  /** Drops what no longer counts; true when something was dropped. */
-  private prune(now: number): boolean {
-    let changed = false;
-    for (const [source, at] of this.known) {
-      if (now - at >= KNOWN_SOURCE_MS) changed = this.known.delete(source) || changed;
-    }
-    for (const [bucket, times] of this.failures) {
-      const recent = times.filter((t) => now - t < FAILURE_WINDOW_MS);
-      if (recent.length === times.length) continue;
-      changed = true;
-      if (recent.length === 0) this.failures.delete(bucket);
-      else this.failures.set(bucket, recent);
-    }
-    return changed;
-  }
-
-  snapshot(): GuardState {
-    return { known: Object.fromEntries(this.known), failures: Object.fromEntries(this.failures) };
-  }
-
-  isEmpty(): boolean {
-    return this.known.size === 0 && this.failures.size === 0;
+    return n;
   }
 }

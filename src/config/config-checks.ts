@@ -24,6 +24,15 @@ import type { GatewayConfig } from "./gateway-config";
 export const WORKER_ROUTES = { info: "/", api: "/api", dashboard: "/dashboard" } as const;
 
 /**
+ * Whether a request path is one of the Worker's own routes: `/`, or at or under `/api` or `/dashboard`. The path
+ * checks below keep every charge point path off these, so such a request is never a charge point's.
+ */
+export function isWorkerRoute(pathname: string): boolean {
+  const under = (route: string) => pathname === route || pathname.startsWith(`${route}/`);
+  return pathname === WORKER_ROUTES.info || under(WORKER_ROUTES.api) || under(WORKER_ROUTES.dashboard);
+}
+
+/**
  * Longest value of each duration. A heartbeat deadline is at most (backoff + 1) intervals away: 1001 × 24 h is
  * under three years, far inside what `setAlarm` takes (workerd refuses dates after 2189 with a TypeError).
  */

@@ -7,10 +7,11 @@
 import type { Context } from "hono";
 import { loginSubject, mayConnectAs } from "../auth/binding";
 import { checkCertificate, fromCloudflare, fromProxyHeaders, PROXY_SECRET_HEADER, type CertificateIdentity, type CertificateSource } from "../auth/client-certificate";
-import { parseBasic, sha256Hex } from "../auth/credentials";
+import { parseBasic } from "../auth/credentials";
 import { isolateHashBudget } from "../auth/hash-budget";
 import { hashCost } from "../auth/passwords";
 import { sourceOf, type Source } from "../auth/source";
+import { LOGINS_PER_MINUTE } from "../auth/throttle";
 import type { ClientCertificateConfig, GatewayConfig } from "../config/gateway-config";
 import { AuthStore, configuredAlgorithm } from "../auth/store";
 import { chargePointIdProblem } from "../ocpp/identity";
@@ -19,7 +20,8 @@ import { parsePlacement, placementOf, regionOf, shardAddress, shardName, shardSt
 import { CONNECT_HEADER, encodeConnectRequest } from "../shard/connect-request";
 import { log } from "../log";
 import { ApiError } from "./errors";
-import { LoginThrottle } from "./login-throttle";
+import { LoginThrottle, userCredential } from "./login-throttle";
+import { needsRehash, rehash } from "./rehash";
 
 function badRequest(reason: string, message: string): ApiError {
   return new ApiError(400, "BAD_REQUEST", message, { reason });
@@ -81,11 +83,12 @@ const challenge = { "WWW-Authenticate": 'Basic realm="OCPP", charset="UTF-8"' };
 /**
  * With an enabled authenticator, the upgrade must carry valid HTTP Basic credentials for this charge point (OCPP
  * security profiles 1 and 2; binding rules in src/auth/binding.ts): otherwise 401 with `WWW-Authenticate`, or 429
- * while failed logins are throttled (src/auth/throttle.ts), or 503 when this isolate is over its hashing budget.
+ * while logins are throttled (src/auth/throttle.ts), or 503 when this isolate is over its hashing budget.
  * With none, every charge point may connect. Returns the user name to keep with the connection: one that was
- * checked, never what the request merely claimed.
+ * checked, never what the request merely claimed. A user hashed with an older algorithm is hashed again after the
+ * login, in `waitUntil` (src/http/rehash.ts).
  */
-async function authenticate(env: Env, cid: string, header: string | null, source: Source): Promise<string | undefined> {
+async function authenticate(env: Env, waitUntil: (work: Promise<unknown>) => void, cid: string, header: string | null, source: Source): Promise<string | undefined> {
   const store = new AuthStore(env.GATEWAY_KV);
   const authenticator = await store.getAuthenticator();
   if (authenticator === null || authenticator.enable === false) return undefined;
@@ -95,10 +98,12 @@ async function authenticate(env: Env, cid: string, header: string | null, source
   }
   const type = authenticator.user_id_type ?? "username";
   const subject = loginSubject(type, cid, credentials.username);
-  const hash = await sha256Hex(subject.userId);
+  const credential = await userCredential(subject.userId);
+  const throttle = new LoginThrottle(env.LOGIN_GUARD);
   // The user record is read while the throttle decides, so a correct login waits for one round trip, not two.
-  const [user, attempt] = await Promise.all([store.getUser(subject.userId), new LoginThrottle(env.LOGIN_GUARD).admit(`user:${hash}`, source)]);
-  // Unknown users cost what known ones do (decoy with the configured algorithm), so the budget is taken alike.
+  const [user, attempt] = await Promise.all([store.getUser(subject.userId), throttle.admit(credential, source, LOGINS_PER_MINUTE)]);
+  // Unknown users cost what known ones do (decoy with the configured algorithm), so the budget is taken alike. A
+  // known source's login is charged but not refused: its credential's guard already bounds how often it comes.
   if (!isolateHashBudget.take(hashCost(user?.algorithm ?? configuredAlgorithm(authenticator)), attempt.known)) {
     await attempt.release();
     throw new ApiError(503, "SERVICE_UNAVAILABLE", "too many logins at once; try again shortly", { reason: "busy" }, { "Retry-After": "1" });
@@ -109,6 +114,7 @@ async function authenticate(env: Env, cid: string, header: string | null, source
   const ok = passwordOk && user !== null && mayConnectAs(type, cid, subject.userId, user);
   await attempt.finish(ok);
   if (!ok) throw new ApiError(401, "UNAUTHORIZED", "bad user name or password", { reason: "bad_username_or_password" }, challenge);
+  if (needsRehash(user, authenticator)) waitUntil(rehash(store, throttle, credential, user, credentials.password, authenticator));
   return subject.username;
 }
 
@@ -160,7 +166,8 @@ export async function handleUpgrade(c: Context<{ Bindings: Env }>, config: Gatew
   const certificate = await checkClientCertificate(request, c.env, config.client_certificate, cid, source);
   // A certificate that passed stands in for the password (profile 3), unless the operator asks for both.
   const needsPassword = certificate === undefined || config.client_certificate.password_too;
-  const username = needsPassword ? await authenticate(c.env, cid, request.headers.get("Authorization"), source) : undefined;
+  const waitUntil = (work: Promise<unknown>) => c.executionCtx.waitUntil(work);
+  const username = needsPassword ? await authenticate(c.env, waitUntil, cid, request.headers.get("Authorization"), source) : undefined;
   const ip = source.ip;
   // The shard near where the edge received the charger (src/shard/address.ts).
   const placement = placementOf(request.cf as { colo?: unknown; continent?: unknown } | undefined);

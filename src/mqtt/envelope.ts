@@ -15,7 +15,7 @@
  */
 import { duplicateKeyWhere, hasDuplicateKeys, objectMemberSpans, sliceSpan } from "../ocpp/json-scan";
 import { isActionName, isJsonObject, type Frame, type JsonObject } from "../ocpp/frame";
-import { ErrorKind, hasMessageType, isKnownErrorCode, MessageTypeId, type OcppProtocol } from "../ocpp/protocol";
+import { ErrorKind, hasMessageType, isKnownErrorCode, isSendAction, MessageTypeId, notASendMessage, type OcppProtocol } from "../ocpp/protocol";
 
 export const GATEWAY_ORIGIN = "gateway";
 
@@ -159,6 +159,10 @@ export function decodeDownstream(text: string, protocol: OcppProtocol): Downstre
       if (value.Action === undefined) return missing("Action", ids);
       if (typeof value.Action !== "string" || !isActionName(value.Action, protocol.signedMessages)) {
         return malformed("Action must be an alphanumeric action name", ids);
+      }
+      // OCPP 2.1 Part 4 §4.2.5: SEND is only for the SEND messages; any other Action expects an answer SEND never gets.
+      if (type === MessageTypeId.Send && !isSendAction(protocol, value.Action)) {
+        return { ok: false, error: { kind: ErrorKind.Protocol, message: notASendMessage(protocol, value.Action), ...ids } };
       }
       if (value.Payload === undefined) return missing("Payload", ids);
       if (!isJsonObject(value.Payload)) return malformed("Payload must be a JSON object", ids);

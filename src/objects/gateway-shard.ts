@@ -15,6 +15,7 @@ import { protocolBySubprotocol } from "../ocpp/protocol";
 import type { QueuedCall } from "../session/downstream-calls";
 import { parsePlacement, parseShardName, regionOf, shardAddress, shardName, shardStub } from "../shard/address";
 import { GatewayAnalytics } from "../shard/analytics";
+import { frameArrived } from "../session/lifecycle";
 import { stateOf } from "../shard/socket-state";
 import { ShardBroker } from "../shard/broker";
 import { clientView, matches, type ClientPage, type ClientQuery, type ClientView } from "../shard/clients";
@@ -138,10 +139,13 @@ export class GatewayShard extends DurableObject<Env> {
     // later), so the gateway reciprocates with its own code (1000 for a Close without one, RFC 6455 §7.4.1).
     server.accept({ allowHalfOpen: true });
     server.addEventListener("message", (event: MessageEvent) => {
-      // Taken before waiting for earlier frames: the rate limit judges when a frame arrived, not when its turn came.
+      // Taken before waiting for earlier frames: the rate limit and the silence checks judge when a frame arrived,
+      // not when its turn came (a timer's check already queued for this charge point counts it: lifecycle.ts).
       const arrivedAt = Date.now();
       const member = this.memberOf(server);
       if (member === undefined) return;
+      const state = stateOf(server);
+      if (state !== undefined && state.closing === undefined) frameArrived(state, arrivedAt);
       void member.run("upstream_handler", () => member.frame(server, event.data as string | ArrayBuffer, arrivedAt), undefined);
     });
     server.addEventListener("close", (event: CloseEvent) => {

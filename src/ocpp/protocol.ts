@@ -69,6 +69,11 @@ export interface OcppProtocol {
   readonly answersInvalidResult: boolean;
   /** Whether `<Action>-Signed` messages exist (OCPP 2.1 Part 4 §7: signed messages). */
   readonly signedMessages: boolean;
+  /**
+   * The actions SEND (6) may carry: the version's SEND messages, those with a request and no response schema
+   * (OCPP 2.1 Part 4 §4.2.5; 2.1 has one, `NotifyPeriodicEventStream`). Empty for versions without SEND.
+   */
+  readonly sendActions: ReadonlySet<string>;
   readonly identity: IdentityRules;
   /** Request and response schema of every Action of this version. */
   readonly schemas: SchemaSet;
@@ -108,6 +113,11 @@ const OCPP2_CODES = {
 
 const CORE_TYPES = [MessageTypeId.Call, MessageTypeId.CallResult, MessageTypeId.CallError] as const;
 
+/** A schema set's SEND messages: the actions it has no response schema for (schemas/build.mjs). */
+function sendOnly(schemas: SchemaSet): ReadonlySet<string> {
+  return new Set(Object.entries(schemas).flatMap(([action, pair]) => (pair.response === undefined ? [action] : [])));
+}
+
 export const OCPP16: OcppProtocol = {
   subprotocol: "ocpp1.6",
   version: "1.6",
@@ -117,6 +127,7 @@ export const OCPP16: OcppProtocol = {
   maxUniqueIdLength: 36,
   answersInvalidResult: false,
   signedMessages: false,
+  sendActions: new Set(),
   // The gateway's own profile (64 characters) is the only limit 1.6 has.
   identity: { maxLength: 64, forbidden: [] },
   schemas: OCPP16_VALIDATORS,
@@ -135,6 +146,7 @@ export const OCPP201: OcppProtocol = {
   unreadableIdAnswer: "-1",
   answersInvalidResult: false,
   signedMessages: false,
+  sendActions: new Set(),
   identity: OCPP2_IDENTITY,
   schemas: OCPP201_VALIDATORS,
 };
@@ -149,6 +161,7 @@ export const OCPP21: OcppProtocol = {
   unreadableIdAnswer: "-1",
   answersInvalidResult: true,
   signedMessages: true,
+  sendActions: sendOnly(OCPP21_VALIDATORS),
   identity: OCPP2_IDENTITY,
   schemas: OCPP21_VALIDATORS,
 };
@@ -173,6 +186,16 @@ export const SIGNED_SUFFIX = "-Signed";
 
 export function isSignedAction(action: string): boolean {
   return action.endsWith(SIGNED_SUFFIX);
+}
+
+/** Whether SEND may carry `action` in `protocol`: one of its SEND messages, signed or not (Part 4 §4.2.5, §7). */
+export function isSendAction(protocol: OcppProtocol, action: string): boolean {
+  return protocol.sendActions.has(isSignedAction(action) ? action.slice(0, -SIGNED_SUFFIX.length) : action);
+}
+
+/** Why SEND may not carry `action`, in plain words. */
+export function notASendMessage(protocol: OcppProtocol, action: string): string {
+  return `SEND carries only the OCPP ${protocol.version} SEND messages (${[...protocol.sendActions].join(", ")}); ${action} is not one`;
 }
 
 export function hasMessageType(protocol: OcppProtocol, type: number): type is MessageTypeId {

@@ -85,3 +85,33 @@ export function diagnosticsRecord(input: {
   });
   return `${head.slice(0, -1)},"frame":${input.frameText}}`;
 }
+
+/**
+ * The record published on the diagnostics topic for a well-formed frame the RPC framework does not allow where it
+ * came (OCPP 2.1: a SEND of a call's Action, a CALLRESULTERROR about no CALLRESULT), never relayed.
+ */
+export function refusedFrameRecord(input: {
+  readonly cid: string;
+  readonly errorCode: string;
+  readonly description: string;
+  readonly messageTypeId: number;
+  readonly uniqueId: string;
+  readonly action?: string | undefined;
+  /** The frame as received; valid JSON. */
+  readonly frameText: string;
+  readonly at: number;
+}): string {
+  const head = JSON.stringify({
+    event: "frame_refused",
+    clientid: input.cid,
+    direction: "upstream",
+    relayed: false,
+    MessageTypeId: input.messageTypeId,
+    UniqueId: input.uniqueId,
+    ...(input.action === undefined ? {} : { Action: input.action }),
+    ErrorCode: input.errorCode,
+    ErrorDescription: input.description,
+    at: input.at,
+  });
+  return `${head.slice(0, -1)},"frame":${input.frameText}}`;
+}

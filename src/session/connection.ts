@@ -16,8 +16,11 @@ export interface Connection {
 }
 
 export interface SessionPorts {
-  /** Sends one frame to the charge point; false when it has no open connection. */
-  sendToChargePoint(text: string): boolean;
+  /**
+   * Sends one frame to the charge point, at once or, given `notBefore` (ms since the epoch) still ahead, then (a
+   * refusal paced by the rate limit, rate-limit.ts); false when it has no open connection now.
+   */
+  sendToChargePoint(text: string, notBefore?: number): boolean;
   /**
    * Publishes with QoS 1: "sent" once the broker confirmed it, "queued" when it waits in the outbox for the
    * broker, "refused" when it can do neither (outbox full or off). An "ending" ends one of the CSMS's calls and may
@@ -39,16 +42,20 @@ export interface ConnectionState {
   badFrames: number;
   /** Consecutive frames refused over the rate limit; reset by a frame within it. */
   limited: number;
-  /** All frames that could not be parsed on this connection. */
+  /** All frames that could not be parsed, or that broke the RPC framework's rules, on this connection. */
   malformed: number;
   /** All messages, either direction, that failed a schema check. */
   invalid: number;
   /** The charge point's calls relayed to the CSMS and not answered yet, oldest first: [UniqueId, Action]. */
   cpCalls: [string, string][];
-  /** The charge point's calls the CSMS answered last, oldest first (for a CALLRESULTERROR about an answer). */
+  /** The charge point's calls the CSMS answered with a CALLRESULT last, oldest first (what a CALLRESULTERROR is about). */
   answeredCpCalls: [string, string][];
-  /** When the last text frame arrived (the connection time before the first). */
+  /** When the last text frame arrived (the connection time before the first), handled or not yet (lifecycle.ts). */
   lastSeen: number;
+  /** When the charge point's latest call, relayed and not answered yet, arrived; 0 when it waits for nothing. */
+  awaitingSince: number;
+  /** When the answer to the charge point's latest call reached it (0: none yet). */
+  answeredAt: number;
   /** Current heartbeat interval in seconds (0: not checked). */
   heartbeatInterval: number;
   /** When that interval was set: the start of the heartbeat tick grid. */
@@ -56,7 +63,7 @@ export interface ConnectionState {
   /** Frame rate limit: tokens left (-1: a full bucket) and when they were counted. */
   tokens: number;
   tokensAt: number;
-  /** 1 when the CSMS answered the charge point's last call: its next CALL obeys OCPP-J's pacing (rate-limit.ts). */
+  /** 1 when the CSMS answered the charge point's latest call: its next CALL obeys OCPP-J's pacing (rate-limit.ts). */
   csmsAnswered: number;
   /** Messages the gateway could neither publish nor keep (counted and logged). */
   dropped: number;
@@ -75,6 +82,8 @@ export function newConnectionState(now = 0, heartbeatInterval = 0): ConnectionSt
     cpCalls: [],
     answeredCpCalls: [],
     lastSeen: now,
+    awaitingSince: 0,
+    answeredAt: 0,
     heartbeatInterval,
     heartbeatSince: now,
     tokens: -1,

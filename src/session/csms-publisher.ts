@@ -9,7 +9,7 @@ import { renderTopic } from "../mqtt/topics";
 import type { JsonObject } from "../ocpp/frame";
 import { ErrorKind } from "../ocpp/protocol";
 import type { PayloadKind } from "../ocpp/validation";
-import { checkPayload, diagnosticsRecord, type CheckFailure, type Direction } from "./checks";
+import { checkPayload, diagnosticsRecord, refusedFrameRecord, type CheckFailure, type Direction } from "./checks";
 import type { CallEnd, Connection, ConnectionState, SessionPorts } from "./connection";
 import type { MessageClass, PublishOutcome } from "./outbox";
 
@@ -100,5 +100,20 @@ export class CsmsPublisher {
     });
     await this.publish(this.topic(this.conn.config.diagnostics_topic, action), record, "diagnostics", message.uniqueId);
     return failure.policy === "enforce" ? failure : undefined;
+  }
+
+  /** Publishes the diagnostics record of a frame refused by the RPC framework's rules (never relayed). */
+  async reportRefused(frame: { messageTypeId: number; uniqueId: string; action: string | undefined; kind: ErrorKind; description: string; text: string }): Promise<void> {
+    const record = refusedFrameRecord({
+      cid: this.conn.cid,
+      errorCode: this.code(frame.kind),
+      description: frame.description,
+      messageTypeId: frame.messageTypeId,
+      uniqueId: frame.uniqueId,
+      action: frame.action,
+      frameText: frame.text,
+      at: this.ports.now(),
+    });
+    await this.publish(this.topic(this.conn.config.diagnostics_topic, frame.action), record, "diagnostics", frame.uniqueId);
   }
 }

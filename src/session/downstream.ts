@@ -110,7 +110,7 @@ export class Downstream {
     const action = this.s.cpCalls.actionOf(message.uniqueId);
     if (!this.s.toChargePoint(callResultText(message.uniqueId, message.payloadText))) return this.reportNotConnected(message.uniqueId, action);
     if (action === undefined) return;
-    this.s.cpCalls.answered(message.uniqueId, action);
+    this.s.cpCalls.answered(message.uniqueId, action, this.s.ports.now(), true);
     if (action === "BootNotification") this.applyBootReply(message.payload);
   }
 
@@ -119,7 +119,7 @@ export class Downstream {
     const action = message.type === MessageTypeId.CallError ? this.s.cpCalls.actionOf(message.uniqueId) : undefined;
     const frame = errorShapedText(message.type, message.uniqueId, message.errorCode, message.errorDescription, message.errorDetailsText);
     if (!this.s.toChargePoint(frame)) return this.reportNotConnected(message.uniqueId, action);
-    if (action !== undefined) this.s.cpCalls.answered(message.uniqueId, action);
+    if (action !== undefined) this.s.cpCalls.answered(message.uniqueId, action, this.s.ports.now(), false);
   }
 
   /**

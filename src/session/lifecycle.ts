@@ -6,6 +6,12 @@
  * tick; after N = max(1, heartbeat_checking_times_backoff) silent ticks in a row it is closed (1000,
  * `keepalive_timeout`), i.e. between N·I and (N+1)·I after the last frame. Computed in closed form, so the
  * object's alarm fires once per silence instead of once per tick, and hibernation is never interrupted for it.
+ *
+ * Ours: a charge point waiting for the answer to its own call may send no other call (OCPP-J 1.6 §4.1.1, 2.x Part 4
+ * §4.1.1), so it cannot heartbeat while the gateway holds that call (in its outbox while the broker is away) or the
+ * CSMS is slow: the wait is not silence, for at most MAX_AWAITED_ANSWER_MS after the call arrived, and silence then
+ * counts from the moment the answer reached it. Frames count from when they arrived, also those still waiting
+ * their turn behind other work when the check runs (frameArrived).
  */
 import type { CertificateIdentity } from "../auth/client-certificate";
 
@@ -36,8 +42,12 @@ export interface KeepaliveState {
   readonly connectedAt: number;
   /** Frames received so far on this connection. */
   readonly recv: number;
-  /** When the last text frame arrived (connectedAt before the first). */
+  /** When the last text frame arrived (connectedAt before the first), handled or not. */
   readonly lastSeen: number;
+  /** When the charge point's latest call arrived, while it waits for the answer (0: it waits for nothing). */
+  readonly awaitingSince: number;
+  /** When the answer to its latest call reached it (0: none yet). */
+  readonly answeredAt: number;
   /** Current heartbeat interval in seconds; 0 turns the check off. */
   readonly heartbeatInterval: number;
   /** Start of the tick grid: when the interval was set. */
@@ -59,9 +69,25 @@ function tickAtOrAfter(start: number, intervalMs: number, t: number): number {
   return start + k * intervalMs;
 }
 
+/**
+ * How long waiting for the answer to its own call keeps a charge point from counting as silent (10 minutes): well
+ * beyond what a charger waits before it gives up on a call and sends again (ocpp-rpc's default: 60 s), so broker
+ * outages shorter than this close no waiting charger; short enough that one that died with a call nobody answers
+ * is still closed, at most this plus (N+1)·I after that call.
+ */
+export const MAX_AWAITED_ANSWER_MS = 10 * 60_000;
+
+/**
+ * A frame arrived at `at`; called when the runtime hands it over, before it waits its turn behind earlier work, so
+ * that a check running meanwhile judges by arrival (the frame is handled, and counted in `recv`, in its turn).
+ */
+export function frameArrived(state: { lastSeen: number }, at: number): void {
+  state.lastSeen = Math.max(state.lastSeen, at);
+}
+
 export function checkKeepalive(state: KeepaliveState, policy: KeepalivePolicy, now: number): KeepaliveVerdict {
   const deadlines: number[] = [];
-  if (state.recv === 0 && policy.idleTimeoutMs > 0) {
+  if (state.recv === 0 && state.lastSeen <= state.connectedAt && policy.idleTimeoutMs > 0) {
     const idleAt = state.connectedAt + policy.idleTimeoutMs;
     if (now >= idleAt) return { close: DisconnectReason.IdleTimeout };
     deadlines.push(idleAt);
@@ -69,8 +95,10 @@ export function checkKeepalive(state: KeepaliveState, policy: KeepalivePolicy, n
   if (state.heartbeatInterval > 0) {
     const intervalMs = state.heartbeatInterval * 1000;
     const silentTicks = Math.max(1, policy.backoff);
-    // Closed at the first tick T with no frame in the last N ticks: lastSeen <= T - N·I.
-    const closeTick = tickAtOrAfter(state.heartbeatSince, intervalMs, Math.max(state.lastSeen, state.heartbeatSince) + silentTicks * intervalMs);
+    const waitingUntil = state.awaitingSince > 0 ? state.awaitingSince + MAX_AWAITED_ANSWER_MS : 0;
+    const heard = Math.max(state.lastSeen, state.answeredAt, waitingUntil, state.heartbeatSince);
+    // Closed at the first tick T with nothing heard in the last N ticks: heard <= T - N·I.
+    const closeTick = tickAtOrAfter(state.heartbeatSince, intervalMs, heard + silentTicks * intervalMs);
     if (now >= closeTick) return { close: DisconnectReason.KeepaliveTimeout };
     deadlines.push(closeTick);
   }

@@ -15,8 +15,8 @@ export interface SessionParts {
   /** The CSMS's calls to the charge point: one outstanding, the rest queued. */
   readonly csmsCalls: DownstreamCalls;
   readonly limit: FrameRateLimit;
-  /** Sends a frame to the charge point, counting it; false when it has no open connection. */
-  toChargePoint(text: string): boolean;
+  /** Sends a frame to the charge point (not before `notBefore`, when given), counting it; false when it has no open connection. */
+  toChargePoint(text: string, notBefore?: number): boolean;
   /** Sends the next queued CSMS call if none is outstanding. */
   sendNext(): Promise<void>;
 }

@@ -22,8 +22,8 @@ export class ChargePointSession {
   private readonly downstream: Downstream;
 
   constructor(conn: Connection, ports: SessionPorts, state: ConnectionState, callStore: CallStore) {
-    const toChargePoint = (text: string): boolean => {
-      const sent = ports.sendToChargePoint(text);
+    const toChargePoint = (text: string, notBefore?: number): boolean => {
+      const sent = ports.sendToChargePoint(text, notBefore);
       if (sent) state.sent++;
       return sent;
     };
@@ -40,7 +40,7 @@ export class ChargePointSession {
       csms: new CsmsPublisher(conn, ports, state),
       cpCalls,
       csmsCalls,
-      limit: new FrameRateLimit(conn.config, state, cpCalls),
+      limit: new FrameRateLimit(conn.config, state),
       toChargePoint,
       sendNext: () => this.sendNext(),
     };

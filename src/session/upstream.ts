@@ -2,7 +2,8 @@
  * Upstream (reference §4): every frame from the charge point is parsed in stages for its OCPP version; a CALL whose
  * UniqueId can be read but is malformed or invalid is answered with a CALLERROR; a good frame is published as the
  * EMQX envelope on its topic; replies that answer a CSMS call carry that call's Action and are checked against its
- * response schema. Each message type is handled in one method. Frames over the rate limit are refused.
+ * response schema. Each message type is handled in one method. Frames over the rate limit are refused; a call the
+ * gateway refuses itself is answered no sooner than the limit allows the next frame (rate-limit.ts).
  */
 import { log } from "../log";
 import { upstreamEnvelope } from "../mqtt/envelope";
@@ -17,11 +18,11 @@ import {
   type FrameError,
   type SendFrame,
 } from "../ocpp/frame";
-import { ErrorKind, MessageTypeId } from "../ocpp/protocol";
+import { ErrorKind, isSendAction, MessageTypeId, notASendMessage } from "../ocpp/protocol";
 import { failureDetails } from "./checks";
 import { CLOSE_POLICY_VIOLATION } from "./connection";
 import type { Answer } from "./downstream-calls";
-import { DisconnectReason } from "./lifecycle";
+import { DisconnectReason, frameArrived } from "./lifecycle";
 import type { MessageClass } from "./outbox";
 import type { SessionParts } from "./parts";
 
@@ -37,7 +38,7 @@ export class Upstream {
   async handle(text: string, arrivedAt: number): Promise<void> {
     const { state, limit } = this.s;
     state.recv++;
-    state.lastSeen = Math.max(state.lastSeen, arrivedAt);
+    frameArrived(state, arrivedAt);
     const parsed = parseFrame(text, this.s.conn.protocol);
     if (!parsed.ok) {
       // Malformed frames take a token like any other; over the limit, a malformed CALL is still answered.
@@ -50,7 +51,7 @@ export class Upstream {
       case MessageTypeId.Call:
         if (!limit.isPacedCall() && !limit.take(arrivedAt)) return this.overLimit(frame.uniqueId);
         this.admitted();
-        return this.call(frame, text);
+        return this.call(frame, text, arrivedAt);
       case MessageTypeId.CallResult: {
         const answer = await this.s.csmsCalls.answer(frame.uniqueId);
         // Answers to the gateway's own calls are paced by the gateway (one outstanding call): never limited.
@@ -66,25 +67,23 @@ export class Upstream {
       }
       case MessageTypeId.CallResultError:
         if (!limit.take(arrivedAt)) return this.overLimit(undefined);
-        this.admitted();
-        return this.callResultError(frame);
+        return this.callResultError(frame, text);
       case MessageTypeId.Send:
         if (!limit.take(arrivedAt)) return this.overLimit(undefined);
-        this.admitted();
         return this.send(frame, text);
       default:
         return frame satisfies never;
     }
   }
 
-  private async call(frame: CallFrame, text: string): Promise<void> {
+  private async call(frame: CallFrame, text: string, arrivedAt: number): Promise<void> {
     const { csms } = this.s;
     const refused = await csms.check("upstream", frame.action, "request", frame.payload, { messageTypeId: frame.type, uniqueId: frame.uniqueId, text });
     if (refused !== undefined) {
       this.refuse(callErrorText(frame.uniqueId, csms.code(refused.kind), refused.description, JSON.stringify(failureDetails(refused))));
       return;
     }
-    this.s.cpCalls.remember(frame.uniqueId, frame.action);
+    this.s.cpCalls.remember(frame.uniqueId, frame.action, arrivedAt);
     if (!(await csms.publish(this.callTopic(frame.action), upstreamEnvelope(frame), "call", frame.uniqueId))) {
       this.s.cpCalls.forget(frame.uniqueId);
       // The charge point's own retry logic takes over; nothing was accepted and then dropped.
@@ -93,11 +92,14 @@ export class Upstream {
   }
 
   /**
-   * OCPP 2.1 SEND: a call that is never answered, allowed while a call is outstanding. Published like a CALL; an
-   * invalid one is not relayed, and (never answered on the wire) is reported only on the diagnostics topic.
+   * OCPP 2.1 SEND: a call that is never answered, allowed while a call is outstanding, and only for the version's
+   * SEND messages (Part 4 §4.2.5). Published like a CALL; an invalid one is not relayed, and (never answered on the
+   * wire) is reported only on the diagnostics topic.
    */
   private async send(frame: SendFrame, text: string): Promise<void> {
-    const { csms } = this.s;
+    const { csms, conn } = this.s;
+    if (!isSendAction(conn.protocol, frame.action)) return this.refuseFrame(frame, text, notASendMessage(conn.protocol, frame.action));
+    this.admitted();
     const refused = await csms.check("upstream", frame.action, "request", frame.payload, { messageTypeId: frame.type, uniqueId: frame.uniqueId, text });
     if (refused !== undefined) return;
     await csms.publish(this.callTopic(frame.action), upstreamEnvelope(frame), "send", frame.uniqueId);
@@ -139,10 +141,18 @@ export class Upstream {
     if (answer.kind === "answered") await this.s.sendNext();
   }
 
-  /** OCPP 2.1: the charge point found the CSMS's answer to one of its calls invalid. */
-  private async callResultError(frame: CallResultErrorFrame): Promise<void> {
+  /**
+   * OCPP 2.1: the charge point found the CSMS's CALLRESULT to one of its calls invalid (Part 4 §4.2.4), once per
+   * CALLRESULT. One about anything else (the CSMS's own outstanding call, say) would read to a CSMS correlating by
+   * UniqueId as the answer to that call: it is refused.
+   */
+  private async callResultError(frame: CallResultErrorFrame, text: string): Promise<void> {
     const { csms, conn } = this.s;
-    const action = this.s.cpCalls.answeredActionOf(frame.uniqueId);
+    const action = this.s.cpCalls.takeAnswered(frame.uniqueId);
+    if (action === undefined) {
+      return this.refuseFrame(frame, text, `CALLRESULTERROR ${frame.uniqueId} is about no CALLRESULT the CSMS sent to this charge point`);
+    }
+    this.admitted();
     const topic = csms.topic(conn.config.upstream.error_topic, action);
     await csms.publish(topic, upstreamEnvelope(frame, action), "call_result_error", frame.uniqueId);
   }
@@ -189,10 +199,27 @@ export class Upstream {
     }
   }
 
-  /** Sends one of the gateway's own CALLERRORs to the charge point, counted for the metrics. */
-  private refuse(text: string): void {
-    this.s.state.callErrors++;
-    this.s.toChargePoint(text);
+  /**
+   * A well-formed 2.1 frame the RPC framework does not allow here. Neither SEND nor CALLRESULTERROR can be answered
+   * on the wire, so it is reported on the diagnostics topic and counted and logged as a malformed frame (a run of
+   * `max_bad_frames` closes); it is never published as if valid.
+   */
+  private async refuseFrame(frame: SendFrame | CallResultErrorFrame, text: string, reason: string): Promise<void> {
+    this.s.state.limited = 0;
+    const action = frame.type === MessageTypeId.Send ? frame.action : undefined;
+    await this.s.csms.reportRefused({ messageTypeId: frame.type, uniqueId: frame.uniqueId, action, kind: ErrorKind.Protocol, description: reason, text });
+    return this.badFrame({ kind: ErrorKind.Protocol, message: reason, uniqueId: frame.uniqueId, messageTypeId: frame.type, answerable: false }, text);
+  }
+
+  /**
+   * Sends one of the gateway's own CALLERRORs to the charge point, counted for the metrics. Unless `paced` is false,
+   * it goes no sooner than the rate limit allows the charge point's next frame: a charger that waits for each answer
+   * is slowed to the limit instead of being refused (rate-limit.ts).
+   */
+  private refuse(text: string, paced = true): void {
+    const { state, limit, ports } = this.s;
+    state.callErrors++;
+    this.s.toChargePoint(text, paced ? limit.nextTokenAt(ports.now()) : undefined);
   }
 
   /** A well-formed frame within the limit: the runs of malformed and refused frames are over. */
@@ -210,7 +237,7 @@ export class Upstream {
     state.limited++;
     log("warn", "rate_limited", { cid: conn.cid, uniqueId: callId, inRow: state.limited });
     if (callId !== undefined && state.limited < conn.config.max_bad_frames) {
-      this.refuse(callErrorText(callId, csms.code(ErrorKind.Generic), limit.describe()));
+      this.refuse(callErrorText(callId, csms.code(ErrorKind.Generic), limit.describe()), false);
       return;
     }
     return this.s.ports.closeChargePoint(CLOSE_POLICY_VIOLATION, DisconnectReason.RateLimited, limit.describe());

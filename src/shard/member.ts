@@ -210,7 +210,7 @@ export class Member {
 
   /** A message the CSMS published on this charge point's downstream topic. */
   async deliver(envelope: string, uniqueId: string | undefined): Promise<void> {
-    if (this.ctx.trace.watching(this.cid)) this.ctx.trace.send(this.cid, "down", envelope);
+    if (this.ctx.trace.watching(this.cid)) this.ctx.trace.send(this.cid, "down", envelope, undefined, this.socketState()?.cpCalls);
     if (uniqueId !== undefined) this.recentCalls?.ids.add(uniqueId);
     if (this.record === undefined) return;
     await this.sessionFor(this.connection(), this.socketState() ?? newConnectionState(Date.now())).fromCsms(envelope);
@@ -463,13 +463,25 @@ export class Member {
 
   private ports(conn: Connection): SessionPorts {
     const outbox = this.outboxFor(conn.config);
-    return {
-      sendToChargePoint: (text) => {
+    const ports: SessionPorts = {
+      sendToChargePoint: (text, notBefore) => {
         const ws = this.socket;
         if (ws === undefined) return false;
+        const wait = (notBefore ?? 0) - Date.now();
+        if (wait > 0) {
+          // A refusal paced by the rate limit (session/rate-limit.ts), for this connection only.
+          setTimeout(() => {
+            try {
+              if (this.socket === ws) ports.sendToChargePoint(text);
+            } catch (e) {
+              log("error", "paced_send_failed", { cid: this.cid, error: errorMessage(e) });
+            }
+          }, wait);
+          return true;
+        }
         try {
           ws.send(text);
-          if (this.ctx.trace.watching(this.cid)) this.ctx.trace.send(this.cid, "out", text);
+          if (this.ctx.trace.watching(this.cid)) this.ctx.trace.send(this.cid, "out", text, undefined, stateOf(ws)?.cpCalls);
           return true;
         } catch {
           return false;
@@ -485,6 +497,7 @@ export class Member {
       isConnected: () => this.socket !== undefined,
       now: () => Date.now(),
     };
+    return ports;
   }
 
   /** Arms the timer for the earliest deadline, moving it only when it must come earlier. */

@@ -25,9 +25,38 @@ export interface TraceRecord {
   readonly t: number;
   readonly dir: TraceDirection;
   readonly topic?: string;
+  /**
+   * On an answer to one of the charge point's calls still outstanding (a CALLRESULT or CALLERROR, `down` from the
+   * CSMS and `out` to the charge point): the Action of that call, which the OCPP-J frame does not name (OCPP-J 1.6
+   * §4.2.2-4.2.3) and the CSMS's envelope need not.
+   */
+  readonly action?: string;
   readonly text: string;
   readonly len: number;
   readonly truncated: boolean;
+}
+
+/** The charge point's calls waiting for the CSMS's answer, as the session keeps them: [UniqueId, Action]. */
+export type OutstandingCalls = readonly (readonly [string, string])[];
+
+/**
+ * The UniqueId a CALLRESULT or CALLERROR answers, for a frame to the charge point (`[3|4, id, …]`) or an envelope
+ * from the CSMS (`{"MessageTypeId": 3|4, "UniqueId": id}`); undefined for anything else.
+ */
+export function answeredId(dir: TraceDirection, text: string): string | undefined {
+  if (dir !== "out" && dir !== "down") return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const [type, id] = Array.isArray(value)
+    ? [value[0], value[1]]
+    : typeof value === "object" && value !== null
+      ? [(value as Record<string, unknown>).MessageTypeId, (value as Record<string, unknown>).UniqueId]
+      : [];
+  return (type === 3 || type === 4) && typeof id === "string" ? id : undefined;
 }
 
 export class ShardTrace {
@@ -62,15 +91,22 @@ export class ShardTrace {
     for (const ws of this.watchers.get(cid) ?? []) this.closed(cid, ws, 1012, why);
   }
 
-  /** Sends a copy to every watcher of `cid`; a watcher that cannot take it is closed. Never throws. */
-  send(cid: string, dir: TraceDirection, text: string, topic?: string): void {
+  /**
+   * Sends a copy to every watcher of `cid`; a watcher that cannot take it is closed. Never throws. With
+   * `outstanding`, an answer from the CSMS to one of them is labelled with that call's Action (parsed only here,
+   * while watched).
+   */
+  send(cid: string, dir: TraceDirection, text: string, topic?: string, outstanding?: OutstandingCalls): void {
     const watchers = this.watchers.get(cid);
     if (watchers === undefined) return;
     const truncated = text.length > TRACE_TEXT_MAX;
+    const id = outstanding === undefined || outstanding.length === 0 ? undefined : answeredId(dir, text);
+    const action = id === undefined ? undefined : outstanding?.find(([uniqueId]) => uniqueId === id)?.[1];
     const record: TraceRecord = {
       t: Date.now(),
       dir,
       ...(topic === undefined ? {} : { topic }),
+      ...(action === undefined ? {} : { action }),
       text: truncated ? text.slice(0, TRACE_TEXT_MAX) : text,
       len: text.length,
       truncated,

@@ -1,10 +1,13 @@
 // Charge point and admin authentication end to end, against the gateway as `npm start` runs it: ocpp-rpc as the
-// charge point, raw `ws` for requests a charge point library would not send, `fetch` for the management API.
-// Other source addresses are simulated with CF-Connecting-IP, which local workerd keeps when a client sends it
-// (Cloudflare's edge replaces it); requests without it come from 127.0.0.1.
+// charge point, raw `ws` for requests a charge point library would not send, `fetch` and `node:http` for the
+// management API. Other source addresses are real: the client socket is bound to another loopback address
+// (127.0.0.2 and up; Linux routes all of 127/8 to lo), and wrangler dev hands the peer address to the Worker as
+// CF-Connecting-IP. Requests without a local address come from 127.0.0.1.
+import { request as httpRequest } from "node:http";
 import { afterAll, afterEach, describe, expect, inject, it } from "vitest";
 import WebSocket from "ws";
-import { connectChargePoint, type RecordingClient } from "./support/charge-point";
+import { LOGINS_PER_MINUTE } from "../../src/auth/throttle";
+import { connectChargePoint, WS_CLIENT_OPTIONS, type RecordingClient } from "./support/charge-point";
 import { useGateway } from "./support/context";
 
 const gateway = useGateway();
@@ -32,20 +35,38 @@ interface Upgrade {
   readonly ws?: WebSocket;
 }
 
-/** A raw upgrade: 101 (socket kept open until the file ends) or the refusal's status, headers and JSON body. */
-function upgrade(cid: string, headers: Record<string, string> = {}): Promise<Upgrade> {
+/**
+ * A raw upgrade, from `localAddress` when given: 101 (socket kept open until the file ends, or closed at once with
+ * `close`) or the refusal's status, headers and JSON body.
+ */
+function upgrade(cid: string, headers: Record<string, string> = {}, from: { localAddress?: string; close?: boolean } = {}): Promise<Upgrade> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${inject("gatewayWs")}/${encodeURIComponent(cid)}`, ["ocpp1.6"], { headers });
+    const options = { ...WS_CLIENT_OPTIONS, headers, ...(from.localAddress === undefined ? {} : { localAddress: from.localAddress }) };
+    const ws = new WebSocket(`${inject("gatewayWs")}/${encodeURIComponent(cid)}`, ["ocpp1.6"], options);
     ws.on("unexpected-response", (_req, res) => {
       let text = "";
       res.on("data", (chunk: Buffer) => (text += chunk.toString()));
       res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: JSON.parse(text) as Record<string, unknown> }));
     });
     ws.on("open", () => {
-      sockets.push(ws);
+      if (from.close === true) ws.close(1000);
+      else sockets.push(ws);
       resolve({ status: 101, headers: {}, body: {}, ws });
     });
     ws.on("error", reject);
+  });
+}
+
+/** The management API's status and Retry-After for `GET /gateways/ocpp` from `localAddress`. */
+function adminFrom(localAddress: string, auth: string): Promise<{ status: number; retryAfter?: string }> {
+  return new Promise((resolve, reject) => {
+    const url = new URL(`${inject("gatewayHttp")}/api/v5/gateways/ocpp`);
+    const req = httpRequest(url, { localAddress, headers: { Authorization: auth } }, (res) => {
+      res.resume();
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, ...(typeof res.headers["retry-after"] === "string" ? { retryAfter: res.headers["retry-after"] } : {}) }));
+    });
+    req.on("error", reject);
+    req.end();
   });
 }
 
@@ -98,41 +119,97 @@ describe("binding (user_id_type username)", () => {
 });
 
 describe("throttling", () => {
-  it("guesses for one user over many URL ids and addresses are locked after 5, not per URL id", async () => {
+  it("guesses for one user from one address over many URL ids are refused after 5, not per URL id", async () => {
     await setAuthenticator();
     await addUser("e2e-guess", "right");
     const statuses: number[] = [];
     for (let i = 0; i < 8; i++) {
-      const res = await upgrade(`e2e-guess-url-${i}`, { Authorization: basic("e2e-guess", `guess-${i}`), "CF-Connecting-IP": `198.51.100.${i + 1}` });
+      const res = await upgrade(`e2e-guess-url-${i}`, { Authorization: basic("e2e-guess", `guess-${i}`) }, { localAddress: "127.0.0.2" });
       statuses.push(res.status);
     }
     expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429, 429]);
   });
 
-  it("a locked user's charger still connects from its known address; a new address gets 429 with Retry-After", async () => {
+  it("after 5 wrong passwords from each of two addresses, the charger gets in with its password from an address it never used", async () => {
+    await setAuthenticator();
+    await addUser("e2e-newcomer", "right");
+    for (const localAddress of ["127.0.0.3", "127.0.0.5"]) {
+      const statuses: number[] = [];
+      for (let i = 0; i < 6; i++) statuses.push((await upgrade("e2e-newcomer", { Authorization: basic("e2e-newcomer", `guess-${i}`) }, { localAddress })).status);
+      expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
+    }
+    const locked = await upgrade("e2e-newcomer", { Authorization: basic("e2e-newcomer", "right") }, { localAddress: "127.0.0.3" });
+    expect(locked.status).toBe(429);
+    expect(locked.headers["retry-after"]).toMatch(/^[1-9][0-9]*$/);
+    expect(locked.body).toMatchObject({ code: "TOO_MANY_REQUESTS", reason: "too_many_failed_logins" });
+    expect((await upgrade("e2e-newcomer", { Authorization: basic("e2e-newcomer", "right") }, { localAddress: "127.0.0.4" })).status).toBe(101);
+  });
+
+  it("while a stranger guesses its password, a charger connects from its known address and from a new one", async () => {
     await setAuthenticator();
     await addUser("e2e-known", "right");
     await (await chargePoint("e2e-known", "right")).client.close({ code: 1000 });
-    for (let i = 0; i < 6; i++) await upgrade("e2e-known", { Authorization: basic("e2e-known", `guess-${i}`), "CF-Connecting-IP": "198.51.100.77" });
-    const stranger = await upgrade("e2e-known", { Authorization: basic("e2e-known", "right"), "CF-Connecting-IP": "203.0.113.77" });
-    expect(stranger.status).toBe(429);
-    expect(stranger.headers["retry-after"]).toMatch(/^[1-9][0-9]*$/);
-    expect(stranger.body).toMatchObject({ code: "TOO_MANY_REQUESTS", reason: "too_many_failed_logins" });
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await upgrade("e2e-known", { Authorization: basic("e2e-known", `guess-${i}`) }, { localAddress: "127.0.0.6" })).status);
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
     const cp = await chargePoint("e2e-known", "right");
     expect(cp.client.protocol).toBe("ocpp1.6");
+    await cp.client.close({ code: 1000 });
+    expect((await upgrade("e2e-known", { Authorization: basic("e2e-known", "right") }, { localAddress: "127.0.0.7" })).status).toBe(101);
   });
 
-  it("the admin API: wrong secrets lock the key for unknown addresses; a known address still gets in", async () => {
+  it("the admin API: wrong secrets from two addresses lock only those addresses; the right secret works from an address never used", async () => {
+    const right = inject("adminAuth");
     expect((await api("GET", "")).status).toBe(200);
     const wrong = `Basic ${Buffer.from("e2e-admin:guess").toString("base64")}`;
-    const statuses: number[] = [];
-    for (let i = 0; i < 6; i++) statuses.push((await api("GET", "", undefined, { auth: wrong, ip: "198.51.100.200" })).status);
-    expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
-    const fromAttacker = await api("GET", "", undefined, { ip: "198.51.100.200" });
+    for (const localAddress of ["127.0.0.8", "127.0.0.9"]) {
+      const statuses: number[] = [];
+      for (let i = 0; i < 6; i++) statuses.push((await adminFrom(localAddress, wrong)).status);
+      expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
+    }
+    const fromAttacker = await adminFrom("127.0.0.8", right);
     expect(fromAttacker.status).toBe(429);
-    expect(fromAttacker.headers.get("Retry-After")).toMatch(/^[1-9][0-9]*$/);
-    expect((await api("GET", "", undefined, { ip: "203.0.113.200" })).status).toBe(429);
+    expect(fromAttacker.retryAfter).toMatch(/^[1-9][0-9]*$/);
+    expect((await adminFrom("127.0.1.1", right)).status).toBe(200);
     expect((await api("GET", "")).status).toBe(200);
+  });
+
+  it(`one charger's reconnect loop from its known address gets ${LOGINS_PER_MINUTE} logins a minute and starves nobody: a charger from a new address gets in meanwhile`, async () => {
+    await setAuthenticator({ password_hash_algorithm: { name: "pbkdf2", iterations: 100_000 } });
+    await addUser("e2e-loop", "right");
+    await addUser("e2e-bystander", "right");
+    const loopAuth = { Authorization: basic("e2e-loop", "right") };
+    // Its first login makes 127.0.0.1 a known source of e2e-loop.
+    expect((await upgrade("e2e-loop", loopAuth, { close: true })).status).toBe(101);
+    const statuses: number[] = [];
+    const reasons = new Set<unknown>();
+    let looping = true;
+    const loop = async () => {
+      while (looping) {
+        const res = await upgrade("e2e-loop", loopAuth, { close: true });
+        statuses.push(res.status);
+        if (res.status !== 101) reasons.add(res.body.reason);
+      }
+    };
+    // A tight reconnect loop: a few connections in flight at any time, each replacing the one before.
+    const loops = Array.from({ length: 5 }, loop);
+    const bystander: number[] = [];
+    try {
+      // The loop is under way before the other charger comes.
+      while (statuses.length < 25) await new Promise((r) => setTimeout(r, 50));
+      while (bystander.length < 10 && bystander.at(-1) !== 101) {
+        await new Promise((r) => setTimeout(r, 500));
+        bystander.push((await upgrade("e2e-bystander", { Authorization: basic("e2e-bystander", "right") }, { localAddress: "127.0.1.2", close: true })).status);
+      }
+    } finally {
+      looping = false;
+      await Promise.all(loops);
+    }
+    expect(bystander.at(-1)).toBe(101);
+    // The first login and the loop's together: at most the bound, the rest refused before hashing.
+    expect(statuses.filter((s) => s === 101).length).toBeLessThanOrEqual(LOGINS_PER_MINUTE - 1);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);
+    expect([...reasons]).toEqual(["too_many_logins"]);
   });
 });
 
@@ -171,12 +248,12 @@ describe("ids", () => {
 });
 
 describe("what is kept with a connection", () => {
-  it("user_id_type clientid: a Basic user name other than the id is not recorded; an invalid address is dropped", async () => {
+  it("user_id_type clientid: a Basic user name other than the id is not recorded; a client's CF-Connecting-IP is replaced by its address", async () => {
     await setAuthenticator({ user_id_type: "clientid" });
     await addUser("e2e-cid", "pw");
-    const res = await upgrade("e2e-cid", { Authorization: basic(`someone-${"x".repeat(3000)}`, "pw"), "CF-Connecting-IP": "not an address" });
+    const res = await upgrade("e2e-cid", { Authorization: basic(`someone-${"x".repeat(3000)}`, "pw"), "CF-Connecting-IP": "not an address" }, { localAddress: "127.0.0.14" });
     expect(res.status).toBe(101);
     const listed = (await (await api("GET", "/clients/e2e-cid")).json()) as Record<string, unknown>;
-    expect(listed).toMatchObject({ clientid: "e2e-cid", username: null, ip_address: null });
+    expect(listed).toMatchObject({ clientid: "e2e-cid", username: null, ip_address: "127.0.0.14" });
   });
 });

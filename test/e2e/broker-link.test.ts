@@ -13,7 +13,7 @@ import { Csms } from "./support/csms";
 import { freePort, startGateway, startMosquitto, type GatewayProcess, type Mosquitto } from "./support/processes";
 
 const MiB = 1024 * 1024;
-const ADMIN = { key: "link-admin", secret: `link-${process.pid}` };
+const ADMIN = { key: "link-admin", secret: `link-${process.pid}-0123456789abcdefghijklmnopqrstuv` };
 
 let dir: string;
 let broker: StartedBroker | undefined;

@@ -14,7 +14,7 @@ import { Csms } from "./support/csms";
 import { exited, freePort, isListening, startGateway, type GatewayProcess } from "./support/processes";
 
 const CP = "BROKER-TLS-CP1";
-const ADMIN = { key: "broker-tls-admin", secret: `broker-tls-secret-${process.pid}` };
+const ADMIN = { key: "broker-tls-admin", secret: `broker-tls-secret-${process.pid}-0123456789abcdefghijklmnopqrstuv` };
 
 let dir: string;
 let mosquitto: ChildProcess | undefined;

@@ -114,6 +114,10 @@ describe("the dashboard in a browser", () => {
     await answer.waitFor();
     expect(await answer.getAttribute("data-type")).toBe("CALLRESULT");
     expect(await answer.locator("pre").textContent()).toContain('"status": "Accepted"');
+    // The CSMS's answer names no Action (nor does the frame); the row shows the call it answers all the same.
+    expect(await answer.getAttribute("data-action")).toBe("BootNotification");
+    const delivered = page.locator(`#trace tr[data-dir='down'][data-unique-id='${uniqueId}']`);
+    expect(await delivered.getAttribute("data-action")).toBe("BootNotification");
     await screenshot("trace");
   });
 

@@ -16,7 +16,7 @@ import { TcpProxy } from "./support/tcp-proxy";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Figures for docs/reliability.md, written to $FAULT_REPORT when set. */
 const report: Record<string, unknown> = {};
-const ADMIN = { key: "fault-admin", secret: `fault-${process.pid}` };
+const ADMIN = { key: "fault-admin", secret: `fault-${process.pid}-0123456789abcdefghijklmnopqrstuv` };
 
 let dir: string;
 let broker: StartedBroker | undefined;
@@ -161,6 +161,60 @@ describe("nothing lost when the broker or the link fails", () => {
     expect(arrived).toEqual(Array.from({ length: 200 }, (_, i) => `e-${i}`));
     expect(cp.received.filter((f) => f[0] === 4)).toEqual([]);
     cp.ws.close(1000);
+  });
+});
+
+describe("chargers waiting for an answer are not silent", () => {
+  it("a 10 s cut of the broker while 20 chargers each wait for the answer to a call: none is closed for silence, all are answered afterwards", { timeout: 180_000 }, async () => {
+    const ids = Array.from({ length: 20 }, (_, k) => `fault-wait-${k}`);
+    // The CSMS answers these chargers; its BootNotification answer sets a 2 s heartbeat interval, checked with the
+    // default backoff of 1: a charger that says nothing is closed 2 to 4 s after its last frame.
+    csms.client.on("message", (topic, payload) => {
+      const m = /^ocpp\/cp\/(fault-wait-\d+)$/.exec(topic);
+      if (m === null) return;
+      const call = JSON.parse(payload.toString()) as { UniqueId: string; Action: string };
+      const currentTime = new Date().toISOString();
+      const reply = call.Action === "BootNotification" ? { currentTime, interval: 2, status: "Accepted" } : call.Action === "Heartbeat" ? { currentTime } : {};
+      void csms.publish(`ocpp/cs/${m[1]}`, { MessageTypeId: 3, UniqueId: call.UniqueId, Payload: reply });
+    });
+    let cutting = false;
+    let cutStarted = (): void => undefined;
+    const cutStart = new Promise<void>((resolve) => (cutStarted = resolve));
+    let booted = 0;
+    const closedBeforeAnswer: string[] = [];
+    const runs = ids.map(async (id) => {
+      const cp = await connectChargePoint(`ws://127.0.0.1:${gateway.port}/ocpp`, id);
+      clients.push(cp);
+      let answered = false;
+      cp.client.on("close", () => {
+        if (!answered) closedBeforeAnswer.push(id);
+      });
+      expect(await cp.client.call("BootNotification", { chargePointVendor: "v", chargePointModel: "m" })).toMatchObject({ interval: 2 });
+      booted++;
+      // Heartbeats until the cut, then one call that waits through it (OCPP-J: no other call meanwhile).
+      while (!cutting) {
+        const heartbeat = cp.client.call("Heartbeat", {});
+        // One still waiting when the cut starts is answered later, or fails the StatusNotification queued behind it.
+        heartbeat.catch(() => undefined);
+        await Promise.race([heartbeat.then(() => sleep(500)), cutStart]);
+      }
+      const answer = await cp.client.call("StatusNotification", { connectorId: 1, errorCode: "NoError", status: "Available" }, { callTimeoutMs: 120_000 });
+      answered = true;
+      await cp.client.close({ code: 1000 });
+      return answer;
+    });
+    await waitFor(() => booted === ids.length, 60_000, "every charger booted");
+    const restored = proxy.cutFor(10_000);
+    cutting = true;
+    cutStarted();
+    await restored;
+    const outcomes = await Promise.allSettled(runs);
+    const answered = outcomes.filter((o) => o.status === "fulfilled").length;
+    report.waiting = { chargers: ids.length, cutMs: 10_000, heartbeatS: 2, answered, closedBeforeAnswer: closedBeforeAnswer.length };
+    expect(closedBeforeAnswer).toEqual([]);
+    expect(outcomes).toEqual(ids.map(() => ({ status: "fulfilled", value: {} })));
+    const silent = csms.all("ocpp/events/fault-wait-").filter((e) => e.body.reason === "keepalive_timeout");
+    expect(silent.map((e) => e.body.clientid)).toEqual([]);
   });
 });
 

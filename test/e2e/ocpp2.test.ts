@@ -148,6 +148,26 @@ describe("OCPP 2.1 (raw frames)", () => {
     cp.ws.close(1000);
   });
 
+  it("a CALLRESULTERROR naming the CSMS's outstanding call, and a SEND of a call's Action, are reported on diagnostics, not published", async () => {
+    const cid = "e2e-v21-refused";
+    const cp = await rawChargePoint(cid, "ocpp2.1");
+    await gateway.csms.publish(`ocpp/cs/${cid}`, { MessageTypeId: 2, UniqueId: "u-1", Action: "Reset", Payload: { type: "Immediate" } });
+    await cp.next((f) => f[1] === "u-1");
+    cp.send([5, "u-1", "GenericError", "not now", {}]);
+    cp.send([6, "s1", "Heartbeat", {}]);
+    const refused = [await gateway.csms.on(`ocpp/diagnostics/${cid}`, "u-1"), await gateway.csms.on(`ocpp/diagnostics/${cid}`, "s1")];
+    expect(refused.map((e) => e.body)).toEqual([
+      expect.objectContaining({ event: "frame_refused", MessageTypeId: 5, UniqueId: "u-1", ErrorCode: "ProtocolError", relayed: false }),
+      expect.objectContaining({ event: "frame_refused", MessageTypeId: 6, UniqueId: "s1", Action: "Heartbeat", ErrorCode: "ProtocolError", relayed: false }),
+    ]);
+    // The charge point's real answer is the first thing the CSMS gets for its Reset.
+    cp.send([3, "u-1", { status: "Accepted" }]);
+    expect((await gateway.csms.on(`ocpp/cp/${cid}/Reply`, "u-1")).body).toEqual({ MessageTypeId: 3, UniqueId: "u-1", Action: "Reset", Payload: { status: "Accepted" } });
+    expect(gateway.csms.all(`ocpp/cp/${cid}`).filter((e) => e.body.UniqueId === "s1" || e.body.MessageTypeId === 5)).toEqual([]);
+    expect(cp.received.filter((f) => f[1] === "s1" || f[0] === 4)).toEqual([]);
+    cp.ws.close(1000);
+  });
+
   it("an invalid CALLRESULT is answered with CALLRESULTERROR on the wire and reported to the CSMS", async () => {
     const cid = "e2e-v21-result";
     const cp = await rawChargePoint(cid, "ocpp2.1");

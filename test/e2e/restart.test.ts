@@ -10,7 +10,7 @@ import WebSocket from "ws";
 import { startBroker, type StartedBroker } from "../../scripts/broker.mjs";
 import { freePort, startGateway, startMosquitto, type GatewayProcess, type Mosquitto } from "./support/processes";
 
-const ADMIN = { key: "restart-admin", secret: `restart-${process.pid}` };
+const ADMIN = { key: "restart-admin", secret: `restart-${process.pid}-0123456789abcdefghijklmnopqrstuv` };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let dir: string;

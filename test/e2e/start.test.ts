@@ -1,12 +1,18 @@
 // `npm start` itself, as a user runs it: through npm, with the embedded broker. npm does not pass SIGTERM on to the
 // script it runs, so terminating `npm start` (a service manager, `timeout`, `kill <pid>`) must still stop the broker
-// and workerd, not leave them holding the ports.
+// and workerd, not leave them holding the ports. It runs next to the suite's gateway, from the same checkout, as a
+// second `npm start` would. And a start whose internal ports are taken from under it still comes back.
 import type { ChildProcess } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { exited, freePort, isListening, spawnUntilReady } from "./support/processes";
+import { lastCallId } from "./support/charge-point";
+import { useGateway } from "./support/context";
+import { exited, freePort, isListening, spawnUntilReady, startGateway } from "./support/processes";
+
+const gw = useGateway();
 
 /** The ports of `ports` still open after `ms`. */
 async function stillOpenAfter(ports: number[], ms: number): Promise<number[]> {
@@ -45,8 +51,27 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
+/** Modification times of the generated files `npm start` builds. */
+async function generatedTimes(): Promise<Record<string, number>> {
+  const folder = join("src", "generated");
+  const names = (await readdir(folder)).sort();
+  return Object.fromEntries(await Promise.all(names.map(async (n) => [n, (await stat(join(folder, n))).mtimeMs] as const)));
+}
+
 describe("npm start", () => {
-  it("stops the broker and the Worker when npm itself is terminated", { timeout: 150_000 }, async () => {
+  it("stops the broker and the Worker when npm itself is terminated, and a second start leaves the first one's charge points connected", { timeout: 150_000 }, async () => {
+    // The suite's gateway runs from this checkout and watches its sources; a charge point of it stays connected.
+    const cp = await gw.chargePoint("e2e-start-neighbour");
+    let closed = false;
+    cp.client.on("close", () => (closed = true));
+    // Booted with a long heartbeat interval, so that the gateway's idle and heartbeat checks leave it open meanwhile.
+    const booted = cp.client.call("BootNotification", { chargePointVendor: "v", chargePointModel: "m" });
+    const boot = await gw.csms.on("ocpp/cp/e2e-start-neighbour", lastCallId(cp, "BootNotification"));
+    const accepted = { status: "Accepted", currentTime: new Date().toISOString(), interval: 600 };
+    await gw.csms.publish("ocpp/cs/e2e-start-neighbour", { MessageTypeId: 3, UniqueId: boot.body.UniqueId, Action: "BootNotification", Payload: accepted });
+    expect(await booted).toEqual(accepted);
+    const generated = await generatedTimes();
+
     dir = await mkdtemp(join(tmpdir(), "ocpp-gateway-start-"));
     const [port, mqttPort, mqttWsPort] = [await freePort(), await freePort(), await freePort()];
     ports = [port, mqttPort, mqttWsPort];
@@ -61,8 +86,41 @@ describe("npm start", () => {
     expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200);
     expect(await Promise.all([isListening(mqttPort), isListening(mqttWsPort)])).toEqual([true, true]);
 
+    // The second start compiled the same schemas and dashboard: no file was rewritten, so the first gateway did not
+    // reload, and its charge point is still connected and relaying.
+    expect(await generatedTimes()).toEqual(generated);
+    expect(closed).toBe(false);
+    const answer = cp.client.call("Heartbeat", {});
+    const call = await gw.csms.on("ocpp/cp/e2e-start-neighbour", lastCallId(cp, "Heartbeat"));
+    await gw.csms.publish("ocpp/cs/e2e-start-neighbour", { MessageTypeId: 3, UniqueId: call.body.UniqueId, Action: "Heartbeat", Payload: { currentTime: new Date().toISOString() } });
+    expect(await answer).toMatchObject({ currentTime: expect.any(String) });
+
     npm.kill("SIGTERM");
     await exited(npm);
     expect(await stillOpenAfter(ports, 15_000)).toEqual([]);
+  });
+
+  it("comes back when the ports it picks for itself are taken before they are bound", { timeout: 180_000 }, async () => {
+    const hookDir = await mkdtemp(join(tmpdir(), "ocpp-gateway-ports-"));
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      MQTT_PORT: "0",
+      MQTT_WS_PORT: "0",
+      GATEWAY_STATE_DIR: join(hookDir, "state"),
+      WRANGLER_LOG: "warn",
+      // The first two ports the start script probes for itself are taken at once (support/take-probed-ports.mjs).
+      TAKE_PROBED_PORTS: "2",
+    };
+    delete env.MQTT_URL;
+    const hook = pathToFileURL(join("test", "e2e", "support", "take-probed-ports.mjs")).href;
+    const gateway = await startGateway(env, 0, ["--import", hook]);
+    try {
+      expect(gateway.output().match(/\[take-probed-ports\] took port \d+/g)).toHaveLength(2);
+      const ok = await fetch(`http://127.0.0.1:${gateway.port}/`);
+      expect(ok.status).toBe(200);
+    } finally {
+      expect(await gateway.stop()).toBe(0);
+      await rm(hookDir, { recursive: true, force: true });
+    }
   });
 });

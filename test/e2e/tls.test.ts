@@ -13,18 +13,20 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { WS_CLIENT_OPTIONS } from "./support/charge-point";
 import { Csms } from "./support/csms";
-import { freePort, startGateway, type GatewayProcess } from "./support/processes";
+import { bannerPort, spawnUntilReady, startGateway, type GatewayProcess } from "./support/processes";
 
 const CP = "TLS-CP1";
 const OTHER_CP = "TLS-CP2";
 
-const ADMIN_SECRET = `tls-secret-${process.pid}`;
+const ADMIN_SECRET = `tls-secret-${process.pid}-0123456789abcdefghijklmnopqrstuv`;
 let dir: string;
 let gateway: GatewayProcess | undefined;
 let csms: Csms | undefined;
 let endpoint: string;
 let apiBase: string;
 let workerUrl: string;
+/** The environment the file's gateway was started with. */
+let env: NodeJS.ProcessEnv;
 const pem: Record<string, string> = {};
 
 function openssl(...args: string[]): void {
@@ -62,11 +64,10 @@ async function makeCertificates(): Promise<void> {
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "ocpp-gateway-tls-"));
   await makeCertificates();
-  const [port, mqttPort, mqttWsPort] = [await freePort(), await freePort(), await freePort()];
-  const env: NodeJS.ProcessEnv = {
+  env = {
     ...process.env,
-    MQTT_PORT: String(mqttPort),
-    MQTT_WS_PORT: String(mqttWsPort),
+    MQTT_PORT: "0",
+    MQTT_WS_PORT: "0",
     MQTT_CLIENT_ID_PREFIX: `e2e-tls-${process.pid}`,
     GATEWAY_STATE_DIR: join(dir, "state"),
     WRANGLER_LOG: "warn",
@@ -79,14 +80,15 @@ beforeAll(async () => {
   delete env.MQTT_URL;
   delete env.GATEWAY_CONFIG;
   delete env.CLIENT_CERT_PROXY_SECRET;
-  gateway = await startGateway(env, port);
+  gateway = await startGateway(env, 0);
+  const port = gateway.port;
   endpoint = `wss://127.0.0.1:${port}/ocpp`;
   apiBase = `https://127.0.0.1:${port}/api/v5/gateways/ocpp`;
   // The TLS lines follow the "ready" line the start waits for.
   const workerLine = /the Worker \((http:\/\/127\.0\.0\.1:\d+)\) decides/;
   for (let i = 0; i < 50 && !workerLine.test(gateway.output()); i++) await new Promise((r) => setTimeout(r, 100));
   workerUrl = workerLine.exec(gateway.output())?.[1] ?? "";
-  csms = await Csms.connect(`mqtt://127.0.0.1:${mqttPort}`);
+  csms = await Csms.connect(`mqtt://127.0.0.1:${bannerPort(gateway.output(), "MQTT broker:")}`);
 }, 150_000);
 
 afterAll(async () => {
@@ -123,6 +125,23 @@ async function expectRefused(outcome: Promise<Outcome>, status: number, reason: 
     throw new Error("the upgrade was accepted");
   }
   expect(o).toEqual({ status, body: expect.objectContaining({ reason }) });
+}
+
+/** A management API call over https through the front; resolves with the status. */
+function api(path: string, method: string, body: unknown): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const req = httpsRequest(`${apiBase}${path}`, {
+      method,
+      ca: pem.ca,
+      headers: { Authorization: `Basic ${Buffer.from(`tls-admin:${ADMIN_SECRET}`).toString("base64")}`, "Content-Type": "application/json" },
+    });
+    req.on("response", (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on("error", reject);
+    req.end(JSON.stringify(body));
+  });
 }
 
 describe("npm start with TLS_CERT, TLS_KEY and TLS_CLIENT_CA", () => {
@@ -172,22 +191,27 @@ describe("npm start with TLS_CERT, TLS_KEY and TLS_CLIENT_CA", () => {
     await expectRefused(attempt(`${workerUrl.replace("http:", "ws:")}/ocpp/${CP}`, undefined, forged), 401, "client_certificate_required");
   });
 
+  it("with source cloudflare, a client's MF-CF-Blob is not request.cf: a forged tlsClientAuth is no certificate", async () => {
+    const tlsClientAuth = { certPresented: "1", certVerified: "SUCCESS", certRevoked: "0", certSubjectDNRFC2253: `CN=${CP},O=Fleet`, certIssuerDNRFC2253: "CN=ca,O=Fleet" };
+    const forged = { "MF-CF-Blob": JSON.stringify({ tlsClientAuth }) };
+    expect(await api("", "PUT", { client_certificate: { mode: "required", source: "cloudflare" } })).toBe(204);
+    try {
+      await expectRefused(attempt(`${endpoint}/${CP}`, undefined, forged), 401, "client_certificate_required");
+      // A real certificate of another charge point does not help either: with this source only request.cf counts.
+      await expectRefused(attempt(`${endpoint}/${CP}`, "cp2", forged), 401, "client_certificate_required");
+    } finally {
+      expect(await api("", "PUT", { client_certificate: { mode: "required", source: "header" } })).toBe(204);
+    }
+  });
+
+  it("a GATEWAY_CONFIG that reads the certificate from other headers is refused at start (the front sends Client-Cert)", async () => {
+    const config = { client_certificate: { mode: "required", source: "header", header: "X-SSL-Client-Cert", verify_header: "X-SSL-Client-Verify" } };
+    const start = spawnUntilReady(process.execPath, ["scripts/start.mjs"], { env: { ...env, PORT: "0", GATEWAY_CONFIG: JSON.stringify(config) } });
+    await expect(start).rejects.toThrow(/exited \(1\)[\s\S]*client_certificate must keep the headers the front sends: Client-Cert and Client-Cert-Verify/);
+  });
+
   // Profile 2 through the same front: TLS, and the password instead of a certificate (last: it changes the config).
   it("with mode optional and an authenticator, a charge point without a certificate logs in with its password", async () => {
-    const api = (path: string, method: string, body: unknown) =>
-      new Promise<number>((resolve, reject) => {
-        const req = httpsRequest(`${apiBase}${path}`, {
-          method,
-          ca: pem.ca,
-          headers: { Authorization: `Basic ${Buffer.from(`tls-admin:${ADMIN_SECRET}`).toString("base64")}`, "Content-Type": "application/json" },
-        });
-        req.on("response", (res) => {
-          res.resume();
-          resolve(res.statusCode ?? 0);
-        });
-        req.on("error", reject);
-        req.end(JSON.stringify(body));
-      });
     expect(await api("", "PUT", { client_certificate: { mode: "optional", source: "header" } })).toBe(204);
     expect(await api("/authentication", "POST", { backend: "built_in_database", mechanism: "password_based" })).toBe(201);
     expect(await api("/authentication/users", "POST", { user_id: OTHER_CP, password: "a-sixteen-char-pw" })).toBe(201);

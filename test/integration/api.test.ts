@@ -7,7 +7,7 @@ import { CONFIG_KV_KEY } from "../../src/objects/config-store";
 import { ChargePointSocket } from "../worker-helpers/charge-point-socket";
 import { MqttProbe } from "../worker-helpers/mqtt-probe";
 
-const AUTH = `Basic ${btoa("test-key:test-secret")}`;
+const AUTH = `Basic ${btoa("test-key:test-secret-0123456789abcdefghijkl")}`;
 const BASE = "http://gateway/api/v5/gateways/ocpp";
 
 function api(path: string, init: { method?: string; body?: unknown; auth?: string | null } = {}): Promise<Response> {
@@ -35,8 +35,8 @@ describe("admin authentication", () => {
   it.each([
     ["no credentials", null],
     ["a wrong secret", `Basic ${btoa("test-key:nope")}`],
-    ["a wrong key", `Basic ${btoa("other:test-secret")}`],
-    ["another scheme", "Bearer test-secret"],
+    ["a wrong key", `Basic ${btoa("other:test-secret-0123456789abcdefghijkl")}`],
+    ["another scheme", "Bearer test-secret-0123456789abcdefghijkl"],
   ])("%s → 401 JSON with a Basic challenge", async (_what, auth) => {
     const res = await api("", { auth });
     expect(res.headers.get("WWW-Authenticate")).toMatch(/^Basic /);
@@ -307,7 +307,7 @@ describe("charge point authentication at the upgrade", () => {
     expect((await upgrade("CP-OTHER", basic("anything", "pw"))).status).toBe(401);
   });
 
-  it("repeated failures lock the user for new addresses: 429 with Retry-After, even for the right password", async () => {
+  it("repeated failures from one address refuse that address (429 with Retry-After, even for the right password), not others", async () => {
     await api("/authentication", { method: "POST", body: { backend: "built_in_database", mechanism: "password_based" } });
     await api("/authentication/users", { method: "POST", body: { user_id: "CP-GUESS", password: "right" } });
     const from = (ip: string, password: string) =>
@@ -317,9 +317,13 @@ describe("charge point authentication at the upgrade", () => {
     const statuses: number[] = [];
     for (let i = 0; i < 6; i++) statuses.push((await from("198.51.100.1", `guess-${i}`)).status);
     expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
-    const locked = await from("198.51.100.2", "right");
+    const locked = await from("198.51.100.1", "right");
     expect(locked.status).toBe(429);
     expect(Number(locked.headers.get("Retry-After"))).toBeGreaterThan(0);
+    const elsewhere = await from("198.51.100.2", "right");
+    expect(elsewhere.status).toBe(101);
+    elsewhere.webSocket?.accept();
+    elsewhere.webSocket?.close(1000);
     // Another user is not affected.
     await api("/authentication/users", { method: "POST", body: { user_id: "CP-FINE", password: "pw" } });
     const fine = await upgrade("CP-FINE", basic("CP-FINE", "pw"));

@@ -1,12 +1,18 @@
 // Charge point and admin authentication through the real Worker: the credential is bound to the charge point id,
-// failed logins are throttled per credential and per source address without locking out a charger's known source,
-// unknown users cost the configured algorithm's work, ids of any allowed length fit the stores, and only checked
-// user names and valid addresses are kept with a connection.
-import { env, SELF } from "cloudflare:test";
+// failed logins are throttled per source address (and per known source) so nobody elsewhere can lock a credential
+// out, a credential's reconnect loop is bounded, login guards keep nothing once their windows end, users hashed with
+// an older algorithm are hashed again, unknown users cost the configured algorithm's work, ids of any allowed length
+// fit the stores, and only checked user names and valid addresses are kept with a connection.
+import { env, runDurableObjectAlarm, runInDurableObject, SELF } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { SOURCE_FAILURE_LIMIT } from "../../src/auth/throttle";
+import { sha256Hex } from "../../src/auth/credentials";
+import { FAILURE_WINDOW_MS, LOGINS_PER_MINUTE, REWRITE_HOLD_MS, SOURCE_FAILURE_LIMIT } from "../../src/auth/throttle";
+import { createApp } from "../../src/http/app";
+import { LoginThrottle, userCredential } from "../../src/http/login-throttle";
+import { rehash } from "../../src/http/rehash";
+import { AuthStore, type StoredUser } from "../../src/objects/auth-store";
 
-const ADMIN = `Basic ${btoa("test-key:test-secret")}`;
+const ADMIN = `Basic ${btoa("test-key:test-secret-0123456789abcdefghijkl")}`;
 const BASE = "http://gateway/api/v5/gateways/ocpp";
 
 const basic = (user: string, password: string) =>
@@ -93,17 +99,29 @@ describe("a password is bound to its charge point id (user_id_type username)", (
   });
 });
 
-describe("failed logins are counted per credential being guessed", () => {
-  it("guesses for one user spread over many URL ids and addresses are locked after 5 (429, Retry-After)", async () => {
-    await authenticator();
+describe("failed logins are counted per source address, never per credential alone", () => {
+  it("guesses for one user from one address are refused after 5 (429, Retry-After, no hashing), whatever URL ids they use", async () => {
+    await authenticator({ password_hash_algorithm: { name: "pbkdf2", iterations: 1000 } });
     await user("CP-G", "right");
     const statuses: number[] = [];
-    for (let i = 0; i < 6; i++) statuses.push((await upgrade(`CP-G-other-${i}`, basic("CP-G", `guess-${i}`), `198.51.100.${10 + i}`)).status);
+    for (let i = 0; i < 6; i++) statuses.push((await upgrade(`CP-G-other-${i}`, basic("CP-G", `guess-${i}`), "198.51.100.10")).status);
     expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
-    const locked = await upgrade("CP-G", basic("CP-G", "guess-6"), "198.51.100.99");
+    const derive = vi.spyOn(crypto.subtle, "deriveBits");
+    const locked = await upgrade("CP-G", basic("CP-G", "right"), "198.51.100.10");
     expect(locked.status).toBe(429);
     expect(Number(locked.headers.get("Retry-After"))).toBeGreaterThan(0);
     expect(await locked.json()).toMatchObject({ code: "TOO_MANY_REQUESTS", reason: "too_many_failed_logins" });
+    expect(derive).not.toHaveBeenCalled();
+  });
+
+  it("after 5 wrong passwords from each of many addresses, the right one from an address never used before gets in", async () => {
+    await authenticator();
+    await user("CP-N", "right");
+    for (let a = 0; a < 6; a++) {
+      for (let i = 0; i < 6; i++) await upgrade("CP-N", basic("CP-N", `guess-${a}-${i}`), `198.51.100.${20 + a}`);
+    }
+    await connect("CP-N", basic("CP-N", "right"), "203.0.113.20");
+    await connect("CP-N", basic("CP-N", "right"), "2001:db8:20::1");
   });
 
   it(`one address guessing across many users is stopped after ${SOURCE_FAILURE_LIMIT} failures; other addresses are not`, async () => {
@@ -119,18 +137,31 @@ describe("failed logins are counted per credential being guessed", () => {
 });
 
 describe("nobody can lock a charger out", () => {
-  it("after an attacker used up the user's budget, the charger's known address still gets in; unknown ones get 429 without hashing", async () => {
+  it("while strangers guess from many addresses, the charger gets in from its known address and from a new one", async () => {
     await authenticator({ password_hash_algorithm: { name: "pbkdf2", iterations: 1000 } });
     await user("CP-K", "right");
     (await connect("CP-K", basic("CP-K", "right"), "192.0.2.10")).close(1000);
-    for (let i = 0; i < 6; i++) await upgrade("CP-K", basic("CP-K", `guess-${i}`), `198.51.100.${30 + i}`);
-    const derive = vi.spyOn(crypto.subtle, "deriveBits");
-    const stranger = await upgrade("CP-K", basic("CP-K", "right"), "203.0.113.5");
-    expect(stranger.status).toBe(429);
-    expect(stranger.headers.get("Retry-After")).toMatch(/^[1-9][0-9]*$/);
-    expect(derive).not.toHaveBeenCalled();
+    for (let i = 0; i < 12; i++) await upgrade("CP-K", basic("CP-K", `guess-${i}`), `198.51.100.${30 + (i % 3)}`);
     await connect("CP-K", basic("CP-K", "right"), "192.0.2.10");
-    expect(derive).toHaveBeenCalledTimes(1);
+    await connect("CP-K", basic("CP-K", "right"), "203.0.113.5");
+  });
+});
+
+describe("a credential's reconnect loop is bounded", () => {
+  it(`from its known address, a charger logs in ${LOGINS_PER_MINUTE} times a minute; then 429 too_many_logins before hashing, and others are not affected`, async () => {
+    await authenticator({ password_hash_algorithm: { name: "pbkdf2", iterations: 1000 } });
+    await user("CP-LOOP", "right");
+    await user("CP-OTHER", "right");
+    for (let i = 0; i < LOGINS_PER_MINUTE; i++) (await connect("CP-LOOP", basic("CP-LOOP", "right"), "192.0.2.60")).close(1000);
+    const derive = vi.spyOn(crypto.subtle, "deriveBits");
+    for (const ip of ["192.0.2.60", "203.0.113.60"]) {
+      const looped = await upgrade("CP-LOOP", basic("CP-LOOP", "right"), ip);
+      expect(looped.status).toBe(429);
+      expect(Number(looped.headers.get("Retry-After"))).toBeGreaterThan(0);
+      expect(await looped.json()).toMatchObject({ code: "TOO_MANY_REQUESTS", reason: "too_many_logins" });
+    }
+    expect(derive).not.toHaveBeenCalled();
+    await connect("CP-OTHER", basic("CP-OTHER", "right"), "192.0.2.60");
   });
 });
 
@@ -187,18 +218,36 @@ describe("unknown users cost the configured algorithm's work", () => {
   });
 });
 
-describe("the admin API is throttled", () => {
-  it("wrong secrets from one address lock the key for unknown addresses only", async () => {
+describe("the admin API is throttled per address, and its secret must be strong", () => {
+  it("wrong secrets from many addresses never lock the right one out of an address never used before; each address gets 5", async () => {
     expect((await api("", { ip: "192.0.2.50" })).status).toBe(200);
     const wrong = `Basic ${btoa("test-key:guess")}`;
-    const statuses: number[] = [];
-    for (let i = 0; i < 6; i++) statuses.push((await api("", { auth: wrong, ip: "198.51.100.50" })).status);
-    expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
+    for (let a = 0; a < 4; a++) {
+      const statuses: number[] = [];
+      for (let i = 0; i < 6; i++) statuses.push((await api("", { auth: wrong, ip: `198.51.100.${50 + a}` })).status);
+      expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
+    }
     const locked = await api("", { ip: "198.51.100.50" });
     expect(locked.status).toBe(429);
     expect(locked.headers.get("Retry-After")).toMatch(/^[1-9][0-9]*$/);
-    expect((await api("", { ip: "203.0.113.50" })).status).toBe(429);
+    expect((await api("", { ip: "203.0.113.50" })).status).toBe(200);
     expect((await api("", { ip: "192.0.2.50" })).status).toBe(200);
+  });
+
+  it.each([
+    ["shorter than 32 characters", "test-secret", /at least 32 characters.*it has 11 characters/],
+    ["fewer than 8 different characters", "abcabcabcabcabcabcabcabcabcabcabcabc", /at least 8 different.*only 3 different/],
+  ])("an ADMIN_API_SECRET %s: every management call, trace tokens too, is refused with 503 naming the rule", async (_what, secret, message) => {
+    const app = createApp();
+    const headers = { Authorization: `Basic ${btoa(`test-key:${secret}`)}`, "CF-Connecting-IP": "192.0.2.51" };
+    const weak = { ...env, ADMIN_API_SECRET: secret };
+    for (const res of [
+      await app.request("/api/v5/gateways/ocpp", { headers }, weak),
+      await app.request("/api/v5/gateways/ocpp/clients/CP1/trace", { headers: { Upgrade: "websocket", "Sec-WebSocket-Protocol": "ocpp-trace, token.x" } }, weak),
+    ]) {
+      expect(res.status).toBe(503);
+      expect(await res.json()).toMatchObject({ code: "SERVICE_UNAVAILABLE", reason: "admin_secret_too_weak", message: expect.stringMatching(message) });
+    }
   });
 });
 
@@ -245,5 +294,95 @@ describe("only checked user names and valid addresses are kept with a connection
   it("without an authenticator nothing checked the user name, so none is kept", async () => {
     await connect("CP-ANON", basic("claimed-name", "x"), "192.0.2.9");
     expect(await client("CP-ANON")).toMatchObject({ username: null, ip_address: "192.0.2.9" });
+  });
+});
+
+const guardOf = (name: string) => env.LOGIN_GUARD.get(env.LOGIN_GUARD.idFromName(name));
+
+/** What a LoginGuard holds: its stored keys (the runtime's own `__` keys aside) and its alarm. */
+function held(name: string): Promise<{ keys: string[]; alarm: number | null }> {
+  return runInDurableObject(guardOf(name), async (_instance, state) => ({
+    keys: [...(await state.storage.list()).keys()].filter((k) => !k.startsWith("__")),
+    alarm: await state.storage.getAlarm(),
+  }));
+}
+
+describe("login guards keep nothing once their windows end", () => {
+  it("10 guesses with fresh user names from fresh addresses: the users' guards store nothing, the addresses' guards are emptied by their alarms", async () => {
+    await authenticator();
+    const guesses = Array.from({ length: 10 }, (_, i) => ({ name: `GHOST-${i}`, ip: `198.51.100.${140 + i}` }));
+    const before = Date.now();
+    for (const { name, ip } of guesses) expect((await upgrade(name, basic(name, "guess"), ip)).status).toBe(401);
+    const after = Date.now();
+    for (const { name, ip } of guesses) {
+      expect(await held(`user:${await sha256Hex(name)}`)).toEqual({ keys: [], alarm: null });
+      const source = await held(`source:4:${ip}`);
+      expect(source.keys).toEqual(["source"]);
+      expect(source.alarm).toBeGreaterThanOrEqual(before + FAILURE_WINDOW_MS);
+      expect(source.alarm).toBeLessThanOrEqual(after + FAILURE_WINDOW_MS);
+    }
+    // The window ends: each alarm deletes its guard's state and sets no other.
+    vi.spyOn(Date, "now").mockReturnValue(after + FAILURE_WINDOW_MS);
+    for (const { ip } of guesses) {
+      expect(await runDurableObjectAlarm(guardOf(`source:4:${ip}`))).toBe(true);
+      expect(await held(`source:4:${ip}`)).toEqual({ keys: [], alarm: null });
+    }
+  });
+
+  it("a known source, a failure from it and a change through the API each leave with their windows", async () => {
+    await authenticator();
+    await user("CP-KEPT", "right");
+    (await connect("CP-KEPT", basic("CP-KEPT", "right"), "192.0.2.150")).close(1000);
+    expect((await upgrade("CP-KEPT", basic("CP-KEPT", "wrong"), "192.0.2.150")).status).toBe(401);
+    const name = await userCredential("CP-KEPT");
+    const start = Date.now();
+    expect((await held(name)).keys).toEqual(["credential"]);
+    for (const step of [REWRITE_HOLD_MS, FAILURE_WINDOW_MS, 30 * 24 * 3600_000]) {
+      vi.spyOn(Date, "now").mockReturnValue(start + step + 1000);
+      expect(await runDurableObjectAlarm(guardOf(name))).toBe(true);
+    }
+    expect(await held(name)).toEqual({ keys: [], alarm: null });
+  });
+});
+
+describe("users hashed with an older algorithm", () => {
+  it("are hashed with the configured algorithm at their next successful login; their refusals then cost what an unknown user's do", async () => {
+    await authenticator({ password_hash_algorithm: { name: "pbkdf2", mac_fun: "sha512", iterations: 3000, dk_length: 32 } });
+    const store = new AuthStore(env.GATEWAY_KV);
+    // Created before the algorithm was changed (written directly: no change through the API is pending).
+    await store.putUser("CP-OLD", "right", false, { name: "sha256", salt_position: "suffix" });
+    await connect("CP-OLD", basic("CP-OLD", "right"), "192.0.2.160");
+    let stored: StoredUser | null = null;
+    for (let i = 0; i < 100 && stored?.algorithm.name !== "pbkdf2"; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      stored = await store.getUser("CP-OLD");
+    }
+    expect(stored?.algorithm).toEqual({ name: "pbkdf2", mac_fun: "sha512", iterations: 3000, dk_length: 32 });
+    const derive = vi.spyOn(crypto.subtle, "deriveBits");
+    expect((await upgrade("CP-OLD", basic("CP-OLD", "wrong"), "192.0.2.160")).status).toBe(401);
+    const params = (call: unknown[]) => [(call[0] as { hash: string }).hash, (call[0] as { iterations: number }).iterations, call[2]];
+    expect(derive.mock.calls.map(params)).toEqual([["SHA-512", 3000, 256]]);
+    await connect("CP-OLD", basic("CP-OLD", "right"), "192.0.2.160");
+  });
+
+  it("a login that read the user before the API changed it does not write the old record back", async () => {
+    await authenticator({ password_hash_algorithm: { name: "pbkdf2", iterations: 1000 } });
+    const store = new AuthStore(env.GATEWAY_KV);
+    await store.putUser("CP-STALE", "old-password", false, { name: "sha256" });
+    const stale = (await store.getUser("CP-STALE")) as StoredUser;
+    expect((await api("/authentication/users/CP-STALE", { method: "PUT", body: { password: "new-password" } })).status).toBe(200);
+    const throttle = new LoginThrottle(env.LOGIN_GUARD);
+    const authenticatorNow = (await store.getAuthenticator())!;
+    await rehash(store, throttle, await userCredential("CP-STALE"), stale, "old-password", authenticatorNow);
+    expect(await store.checkPassword(await store.getUser("CP-STALE"), "new-password", authenticatorNow)).toBe(true);
+    expect(await store.checkPassword(await store.getUser("CP-STALE"), "old-password", authenticatorNow)).toBe(false);
+    // Deleting the authenticator holds back every user's rewrite the same way.
+    const fresh = (await store.getUser("CP-STALE")) as StoredUser;
+    // Later, when the user's own hold has ended:
+    vi.spyOn(Date, "now").mockReturnValue(Date.now() + REWRITE_HOLD_MS);
+    expect(await throttle.mayRewrite([await userCredential("CP-STALE")])).toBe(true);
+    expect((await api("/authentication", { method: "DELETE" })).status).toBe(204);
+    await rehash(store, throttle, await userCredential("CP-STALE"), fresh, "new-password", authenticatorNow);
+    expect(await store.getUser("CP-STALE")).toBeNull();
   });
 });

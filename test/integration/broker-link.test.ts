@@ -6,7 +6,7 @@ import { CONFIG_KV_KEY } from "../../src/objects/config-store";
 import { ChargePointSocket } from "../worker-helpers/charge-point-socket";
 import { MqttProbe, type Received } from "../worker-helpers/mqtt-probe";
 
-const AUTH = `Basic ${btoa("test-key:test-secret")}`;
+const AUTH = `Basic ${btoa("test-key:test-secret-0123456789abcdefghijkl")}`;
 
 function api(path: string, method = "GET", body?: unknown): Promise<Response> {
   return SELF.fetch(`http://gateway/api/v5/gateways/ocpp${path}`, {

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { PROXY_SECRET_HEADER } from "../../src/auth/client-certificate";
 import { CONFIG_KV_KEY } from "../../src/objects/config-store";
 
-const ADMIN = `Basic ${btoa("test-key:test-secret")}`;
+const ADMIN = `Basic ${btoa("test-key:test-secret-0123456789abcdefghijkl")}`;
 const API = "http://gateway/api/v5/gateways/ocpp";
 /** vitest.config.ts gives the Worker this CLIENT_CERT_PROXY_SECRET. */
 const PROXY_SECRET = "test-proxy-secret-0123456789abcdef";

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { CONFIG_KV_KEY } from "../../src/objects/config-store";
 import { ChargePointSocket } from "../worker-helpers/charge-point-socket";
 
-const AUTH = `Basic ${btoa("test-key:test-secret")}`;
+const AUTH = `Basic ${btoa("test-key:test-secret-0123456789abcdefghijkl")}`;
 
 afterEach(async () => {
   await env.GATEWAY_KV.delete(CONFIG_KV_KEY);

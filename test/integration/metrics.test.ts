@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChargePointSocket } from "../worker-helpers/charge-point-socket";
 import { MqttProbe, type Received } from "../worker-helpers/mqtt-probe";
 
-const AUTH = `Basic ${btoa("test-key:test-secret")}`;
+const AUTH = `Basic ${btoa("test-key:test-secret-0123456789abcdefghijkl")}`;
 let csms: MqttProbe;
 
 async function scrape(auth: string | null = AUTH): Promise<Response> {

@@ -3,7 +3,7 @@
 import { env, SELF } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 
-const ADMIN = `Basic ${btoa("test-key:test-secret")}`;
+const ADMIN = `Basic ${btoa("test-key:test-secret-0123456789abcdefghijkl")}`;
 const BASE = "http://gateway/api/v5/gateways/ocpp/authentication";
 
 function api(path: string, method: string, body?: unknown): Promise<Response> {

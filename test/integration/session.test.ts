@@ -39,10 +39,13 @@ async function settled(cid: string): Promise<void> {
   await csms.next(on(`ocpp/cp/${cid}/Reply`, marker));
 }
 
+/** A connected charge point whose first call (a Heartbeat) the CSMS answered: it waits for nothing. */
 async function connected(cid: string): Promise<ChargePointSocket> {
   const cp = await ChargePointSocket.open(cid);
   cp.send([2, `${cid}-hb`, "Heartbeat", {}]);
   await csms.next(on(`ocpp/cp/${cid}`, `${cid}-hb`));
+  await csms.publish(`ocpp/cs/${cid}`, { MessageTypeId: 3, UniqueId: `${cid}-hb`, Payload: { currentTime: new Date().toISOString() } });
+  expect((await cp.nextFrame()).slice(0, 2)).toEqual([3, `${cid}-hb`]);
   return cp;
 }
 
@@ -121,6 +124,21 @@ describe("heartbeat and idle timeout (alarms)", () => {
     }
     expect((await csms.next(event("s-silent", "client.disconnected"))).json()).toMatchObject({ reason: "keepalive_timeout" });
     talker.close();
+  });
+
+  it("a charge point waiting for the answer to its call is not closed as silent; once answered, silence counts", async () => {
+    const waiting = await connected("s-waiting");
+    const control = await connected("s-waiting-control");
+    // Heartbeat 2 s, backoff 1. The CSMS holds the answer to this call for longer than the control lives.
+    waiting.send([2, "wait-1", "MeterValues", { connectorId: 1, meterValue: [] }]);
+    await csms.next(on("ocpp/cp/s-waiting", "wait-1"));
+    expect(await control.whenClosed(6000)).toEqual({ code: 1000, reason: "keepalive_timeout" });
+    // Longer than the old rule gave it: closed at most 4 s after its last frame, the call.
+    await sleep(3000);
+    expect(waiting.closed).toBeUndefined();
+    await csms.publish("ocpp/cs/s-waiting", { MessageTypeId: 3, UniqueId: "wait-1", Payload: {} });
+    expect(await waiting.nextFrame()).toEqual([3, "wait-1", {}]);
+    expect(await waiting.whenClosed(6000)).toEqual({ code: 1000, reason: "keepalive_timeout" });
   });
 
   it("the CSMS's Accepted answer to the BootNotification sets the interval", async () => {

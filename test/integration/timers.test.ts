@@ -2,6 +2,8 @@
 // earlier version: the real Worker, object, storage alarm and broker.
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ChargePoint } from "../../src/objects/charge-point";
+import { readAttachment } from "../../src/objects/attachment";
 import { SqlOutboxStore } from "../../src/objects/outbox-store";
 import { MAX_HEARTBEAT_INTERVAL_S } from "../../src/session/lifecycle";
 import { ChargePointSocket } from "../worker-helpers/charge-point-socket";
@@ -41,6 +43,32 @@ describe("timers", () => {
     // And the object still serves the charge point.
     cp.send([2, "hb", "Heartbeat", {}]);
     await csms.next(on(`ocpp/cp/${cid}`, "hb"));
+    expect(cp.closed).toBeUndefined();
+    cp.close();
+  });
+});
+
+describe("the silence check judges when frames arrived", () => {
+  it("a frame that arrived while the alarm's check waited its turn keeps the connection, and is relayed", async () => {
+    const cid = "timers-arrived-first";
+    const cp = await booted(cid, 60);
+    await runInDurableObject(stubOf(cid), async (instance: ChargePoint, state) => {
+      const [ws] = state.getWebSockets();
+      const attachment = ws === undefined ? undefined : readAttachment(ws);
+      if (ws === undefined || attachment === undefined) throw new Error("the charge point's socket is not there");
+      // Silent for 3 minutes by its state: the check is due and would close it (heartbeat 60 s, backoff 1).
+      attachment.lastSeen = attachment.heartbeatSince = Date.now() - 180_000;
+      // The object is busy with an earlier task (a slow publish, say): the alarm comes and waits its turn, then a
+      // frame arrives and waits behind it.
+      let release = (): void => undefined;
+      const busy = new Promise<void>((resolve) => (release = resolve));
+      const queue = (instance as unknown as { serialize(task: () => Promise<void>): Promise<void> }).serialize(() => busy);
+      const alarm = instance.alarm();
+      const frame = instance.webSocketMessage(ws, JSON.stringify([2, "late-1", "Heartbeat", {}]));
+      release();
+      await Promise.all([queue, alarm, frame]);
+    });
+    expect((await csms.next(on(`ocpp/cp/${cid}`, "late-1"))).json()).toMatchObject({ Action: "Heartbeat" });
     expect(cp.closed).toBeUndefined();
     cp.close();
   });

@@ -6,7 +6,7 @@ import { MAX_WATCHERS, TRACE_TEXT_MAX } from "../../src/objects/trace";
 import { ChargePointSocket } from "../worker-helpers/charge-point-socket";
 import { MqttProbe, type Received } from "../worker-helpers/mqtt-probe";
 
-const AUTH = `Basic ${btoa("test-key:test-secret")}`;
+const AUTH = `Basic ${btoa("test-key:test-secret-0123456789abcdefghijkl")}`;
 const BASE = "http://gateway/api/v5/gateways/ocpp";
 
 interface TraceRecord {
@@ -16,6 +16,7 @@ interface TraceRecord {
   len?: number;
   truncated?: boolean;
   connected?: boolean;
+  action?: string;
 }
 
 class Watcher {
@@ -115,9 +116,21 @@ describe("what a watcher sees", () => {
     await csms.next(on("ocpp/cp/t-sees", "boot-1"));
     const answer = { MessageTypeId: 3, UniqueId: "boot-1", Payload: { status: "Accepted", currentTime: new Date().toISOString(), interval: 60 } };
     await csms.publish("ocpp/cs/t-sees", answer);
-    expect(await watcher.next(frame("down", "boot-1"))).toMatchObject({ dir: "down" });
-    expect((await watcher.next(frame("out", "boot-1"))).text).toMatch(/^\[3,"boot-1",\{"status":"Accepted"/);
+    // Neither the CSMS's envelope nor the CALLRESULT frame names the call; the records say which one it answers.
+    expect(await watcher.next(frame("down", "boot-1"))).toMatchObject({ dir: "down", action: "BootNotification" });
+    const out = await watcher.next(frame("out", "boot-1"));
+    expect(out.text).toMatch(/^\[3,"boot-1",\{"status":"Accepted"/);
+    expect(out.action).toBe("BootNotification");
     expect(await cp.nextFrame()).toMatchObject([3, "boot-1", { status: "Accepted" }]);
+    // The same for the CSMS's CALLERROR.
+    cp.send([2, "dt-1", "DataTransfer", { vendorId: "V" }]);
+    await csms.next(on("ocpp/cp/t-sees", "dt-1"));
+    await csms.publish("ocpp/cs/t-sees", { MessageTypeId: 4, UniqueId: "dt-1", ErrorCode: "NotImplemented", ErrorDescription: "no" });
+    expect(await watcher.next(frame("down", "dt-1"))).toMatchObject({ action: "DataTransfer" });
+    const error = await watcher.next(frame("out", "dt-1"));
+    expect(error).toMatchObject({ action: "DataTransfer" });
+    expect(error.text).toMatch(/^\[4,"dt-1","NotImplemented"/);
+    expect(await cp.nextFrame()).toEqual([4, "dt-1", "NotImplemented", "no", {}]);
     // An invalid call: the gateway's CALLERROR goes out, and the watcher sees it.
     cp.send([2, "bad-1", "Heartbeat", { unexpected: true }]);
     expect((await watcher.next(frame("out", "bad-1"))).text).toMatch(/^\[4,"bad-1"/);

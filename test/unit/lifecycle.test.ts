@@ -6,6 +6,8 @@ const state = (over: Partial<KeepaliveState> = {}): KeepaliveState => ({
   connectedAt: T0,
   recv: 1,
   lastSeen: T0,
+  awaitingSince: 0,
+  answeredAt: 0,
   heartbeatInterval: 60,
   heartbeatSince: T0,
   ...over,
@@ -42,6 +44,21 @@ describe("heartbeat check (EMQX's tick algorithm, closed form)", () => {
   });
 });
 
+describe("a charge point waiting for the answer to its own call (OCPP-J: it may send no other call meanwhile)", () => {
+  it("is not silent while it waits, for at most 10 minutes after its call arrived", () => {
+    const s = state({ lastSeen: T0 + 10_000, awaitingSince: T0 + 10_000 });
+    expect(checkKeepalive(s, policy, T0 + 600_000)).toEqual({ nextCheck: T0 + 720_000 });
+    expect(checkKeepalive(s, policy, T0 + 719_999)).toEqual({ nextCheck: T0 + 720_000 });
+    expect(checkKeepalive(s, policy, T0 + 720_000)).toEqual({ close: "keepalive_timeout" });
+  });
+
+  it("once answered, silence counts from the answer", () => {
+    const s = state({ lastSeen: T0 + 10_000, answeredAt: T0 + 130_000 });
+    expect(checkKeepalive(s, policy, T0 + 180_000)).toEqual({ nextCheck: T0 + 240_000 });
+    expect(checkKeepalive(s, policy, T0 + 240_000)).toEqual({ close: "keepalive_timeout" });
+  });
+});
+
 describe("heartbeat interval from the BootNotification answer", () => {
   it("takes a positive integer interval of an Accepted answer, at most 7 days", () => {
     expect(heartbeatFromBootReply({ status: "Accepted", interval: 300 })).toBe(300);
@@ -57,6 +74,10 @@ describe("idle timeout", () => {
     const s = state({ recv: 0 });
     expect(checkKeepalive(s, policy, T0 + 29_999)).toEqual({ nextCheck: T0 + 30_000 });
     expect(checkKeepalive(s, policy, T0 + 30_000)).toEqual({ close: "idle_timeout" });
+  });
+
+  it("a first frame that arrived but was not handled yet counts (the check judges arrival)", () => {
+    expect(checkKeepalive(state({ recv: 0, lastSeen: T0 + 29_000 }), policy, T0 + 30_000)).toEqual({ nextCheck: T0 + 120_000 });
   });
 
   it("does not apply after the first frame", () => {

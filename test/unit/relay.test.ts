@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { OCPP21 } from "../../src/ocpp/protocol";
+import { checkKeepalive } from "../../src/session/lifecycle";
 import { Outbox } from "../../src/session/outbox";
 import { config, fakeRelay } from "./support/fake-relay";
 import { FakeLink, MemoryOutboxStore } from "./support/memory-outbox";
@@ -183,6 +185,42 @@ describe("limits", () => {
     expect(codes.slice(2)).toEqual(["GenericError", "GenericError", "GenericError"]);
   });
 
+  it("rate limit (defaults): a charger that waits for every answer, the gateway's own refusals included, is never refused a valid call", async () => {
+    const t = setup();
+    // 144 calls at full speed, one at a time, 60 % of them invalid (a BootNotification without its fields): each goes the
+    // moment the answer to the previous one reached the charger, whether the CSMS or the gateway gave it.
+    const isInvalid = (i: number) => i % 5 < 3;
+    for (let i = 0; i < 144; i++) {
+      const before = t.sent.length;
+      if (isInvalid(i)) await t.relay.fromChargePoint(`[2,"c${i}","BootNotification",{}]`);
+      else if (i % 2 === 0) await t.relay.fromChargePoint(`[2,"c${i}","Heartbeat",{}]`);
+      else await t.relay.fromChargePoint(`[2,"c${i}","MeterValues",{"connectorId":1,"meterValue":[]}]`);
+      if (t.sent.length > before) {
+        t.clock.now = t.sentAt.at(-1) as number;
+      } else {
+        const payload = i % 2 === 0 ? '{"currentTime":"2024-01-01T00:00:00Z"}' : "{}";
+        await t.relay.fromCsms(`{"MessageTypeId":3,"UniqueId":"c${i}","Payload":${payload}}`);
+      }
+    }
+    const valid = Array.from({ length: 144 }, (_, i) => i).filter((i) => !isInvalid(i));
+    expect(t.sent.filter((f) => (f as unknown[])[2] === "GenericError")).toEqual([]);
+    expect(t.on("ocpp/cp/CP1").map((m) => m.UniqueId)).toEqual(valid.map((i) => `c${i}`));
+    expect(t.sent.filter((f) => (f as unknown[])[0] === 4)).toHaveLength(144 - valid.length);
+    expect(t.closed).toEqual([]);
+    // Paced, not free: the refusals beyond the burst (40) went out no faster than 20 a second.
+    expect(t.clock.now - 1_700_000_000_000).toBeGreaterThanOrEqual(((144 - valid.length - 40) / 20) * 1000);
+  });
+
+  it("rate limit (defaults): a charger that does not wait for the gateway's paced refusals is refused, then closed", async () => {
+    const t = setup();
+    // Every call arrives before the answer to the one before it (the clock does not move).
+    for (let i = 0; i < 100 && t.closed.length === 0; i++) await t.relay.fromChargePoint(`[2,"b${i}","BootNotification",{}]`);
+    const codes = t.sent.map((f) => (f as unknown[])[2]);
+    expect(codes.slice(0, 40)).toEqual(Array.from({ length: 40 }, () => "OccurenceConstraintViolation"));
+    expect(codes.slice(40)).toEqual(Array.from({ length: 9 }, () => "GenericError"));
+    expect(t.closed).toEqual([{ code: 1008, reason: "rate_limited", text: "rate limit exceeded: at most 20 frames per second" }]);
+  });
+
   it("rate limit: a malformed CALL over the limit is answered, not taken as a reason to close", async () => {
     const t = setup({ config: config({ max_frames_per_second: 1 }) });
     for (let i = 0; i < 2; i++) await t.relay.fromChargePoint(`[2,"h${i}","Heartbeat",{}]`);
@@ -238,5 +276,122 @@ describe("limits", () => {
     const t = setup({ publishFails: true });
     await t.relay.fromChargePoint('[3,"r",{}]');
     expect(t.state.dropped).toBe(1);
+  });
+});
+
+describe("heartbeat check and the charge point's own calls", () => {
+  const policy = { idleTimeoutMs: 30_000, backoff: 1 };
+
+  it("a charge point waiting for the answer to its call is not silent; silence counts from the answer (defaults: 60 s, backoff 1)", async () => {
+    const t = setup();
+    const t0 = t.clock.now;
+    const check = (at: number) => checkKeepalive({ ...t.state, connectedAt: t0 }, policy, at);
+    t.clock.now = t0 + 5_000;
+    await t.relay.fromChargePoint('[2,"m1","MeterValues",{"connectorId":1,"meterValue":[]}]');
+    // The broker or the CSMS is away: no answer for 5 minutes. OCPP-J lets the charger send no other call meanwhile.
+    expect(check(t0 + 5 * 60_000).close).toBeUndefined();
+    t.clock.now = t0 + 6 * 60_000 + 10_000;
+    await t.relay.fromCsms('{"MessageTypeId":3,"UniqueId":"m1","Payload":{}}');
+    // Answered at +370 s: ticks every 60 s from t0, so the tick at +420 s still saw the answer, the one at +480 s did not.
+    expect(check(t0 + 420_000)).toEqual({ nextCheck: t0 + 480_000 });
+    expect(check(t0 + 480_000)).toEqual({ close: "keepalive_timeout" });
+  });
+
+  it("a charge point that died with its call unanswered is still closed: the wait counts for at most 10 minutes", async () => {
+    const t = setup();
+    const t0 = t.clock.now;
+    const check = (at: number) => checkKeepalive({ ...t.state, connectedAt: t0 }, policy, at);
+    t.clock.now = t0 + 5_000;
+    await t.relay.fromChargePoint('[2,"m1","MeterValues",{"connectorId":1,"meterValue":[]}]');
+    // Waiting counts as life until +605 s; closed at the first tick a whole tick later.
+    expect(check(t0 + 660_000).close).toBeUndefined();
+    expect(check(t0 + 720_000)).toEqual({ close: "keepalive_timeout" });
+  });
+
+  it("only the charge point's latest call counts: an older one the CSMS never answered does not keep it alive", async () => {
+    const t = setup();
+    const t0 = t.clock.now;
+    const check = (at: number) => checkKeepalive({ ...t.state, connectedAt: t0 }, policy, at);
+    t.clock.now = t0 + 5_000;
+    await t.relay.fromChargePoint('[2,"lost","DataTransfer",{"vendorId":"v"}]');
+    // The charger gave up on it and went on; its next call is answered.
+    t.clock.now = t0 + 65_000;
+    await t.relay.fromChargePoint('[2,"h1","Heartbeat",{}]');
+    await t.relay.fromCsms('{"MessageTypeId":3,"UniqueId":"h1","Payload":{"currentTime":"2024-01-01T00:00:00Z"}}');
+    expect(check(t0 + 180_000)).toEqual({ close: "keepalive_timeout" });
+  });
+});
+
+describe("OCPP 2.1 CALLRESULTERROR and SEND", () => {
+  const v21 = () => setup({ protocol: OCPP21 });
+  const now = "2024-01-01T00:00:00Z";
+
+  it("a CALLRESULTERROR naming the CSMS's outstanding call is not published; the charge point's real answer still is", async () => {
+    const t = v21();
+    await t.relay.fromCsms('{"MessageTypeId":2,"UniqueId":"g-1","Action":"Reset","Payload":{"type":"Immediate"}}');
+    await t.relay.fromChargePoint('[5,"g-1","GenericError","not now",{}]');
+    expect(t.on("ocpp/cp/CP1/Reply")).toEqual([]);
+    expect(t.on("ocpp/diagnostics/CP1")).toEqual([
+      expect.objectContaining({
+        event: "frame_refused",
+        clientid: "CP1",
+        direction: "upstream",
+        relayed: false,
+        MessageTypeId: 5,
+        UniqueId: "g-1",
+        ErrorCode: "ProtocolError",
+        frame: [5, "g-1", "GenericError", "not now", {}],
+      }),
+    ]);
+    expect(t.state).toMatchObject({ malformed: 1, badFrames: 1 });
+    expect(t.sent).toEqual([[2, "g-1", "Reset", { type: "Immediate" }]]);
+    await t.relay.fromChargePoint('[3,"g-1",{"status":"Accepted"}]');
+    expect(t.on("ocpp/cp/CP1/Reply")).toEqual([{ MessageTypeId: 3, UniqueId: "g-1", Action: "Reset", Payload: { status: "Accepted" } }]);
+  });
+
+  it("a CALLRESULTERROR is published once per CSMS CALLRESULT to one of the charge point's calls, and only for a CALLRESULT", async () => {
+    const t = v21();
+    await t.relay.fromChargePoint('[2,"h-1","Heartbeat",{}]');
+    await t.relay.fromCsms(`{"MessageTypeId":3,"UniqueId":"h-1","Payload":{"currentTime":"${now}"}}`);
+    await t.relay.fromChargePoint('[5,"h-1","FormatViolation","currentTime is in the future",{}]');
+    await t.relay.fromChargePoint('[5,"h-1","FormatViolation","again",{}]');
+    await t.relay.fromChargePoint('[2,"h-2","Heartbeat",{}]');
+    await t.relay.fromCsms('{"MessageTypeId":4,"UniqueId":"h-2","ErrorCode":"InternalError","ErrorDescription":"busy"}');
+    await t.relay.fromChargePoint('[5,"h-2","FormatViolation","about a CALLERROR",{}]');
+    await t.relay.fromChargePoint('[5,"nobody","FormatViolation","about nothing",{}]');
+    expect(t.on("ocpp/cp/CP1/Reply").filter((m) => m.MessageTypeId === 5)).toEqual([
+      { MessageTypeId: 5, UniqueId: "h-1", Action: "Heartbeat", ErrorCode: "FormatViolation", ErrorDescription: "currentTime is in the future", ErrorDetails: {} },
+    ]);
+    expect(t.on("ocpp/diagnostics/CP1").map((m) => [m.event, m.MessageTypeId, m.UniqueId])).toEqual([
+      ["frame_refused", 5, "h-1"],
+      ["frame_refused", 5, "h-2"],
+      ["frame_refused", 5, "nobody"],
+    ]);
+    expect(t.state.malformed).toBe(3);
+  });
+
+  it("SEND carries only 2.1's SEND messages: [6,\"s1\",\"Heartbeat\",{}] is not published, and is reported", async () => {
+    const t = v21();
+    await t.relay.fromChargePoint('[6,"s1","Heartbeat",{}]');
+    await t.relay.fromChargePoint('[6,"s2","NoSuchAction",{}]');
+    const stream = `{"id":3,"pending":0,"basetime":"${now}","data":[{"t":0,"v":"230.1"}]}`;
+    await t.relay.fromChargePoint(`[6,"s3","NotifyPeriodicEventStream",${stream}]`);
+    expect(t.on("ocpp/cp/CP1")).toEqual([{ MessageTypeId: 6, UniqueId: "s3", Action: "NotifyPeriodicEventStream", Payload: JSON.parse(stream) }]);
+    expect(t.on("ocpp/diagnostics/CP1")).toEqual([
+      expect.objectContaining({ event: "frame_refused", MessageTypeId: 6, UniqueId: "s1", Action: "Heartbeat", ErrorCode: "ProtocolError", relayed: false }),
+      expect.objectContaining({ event: "frame_refused", MessageTypeId: 6, UniqueId: "s2", Action: "NoSuchAction", relayed: false }),
+    ]);
+    // Never answered on the wire (a SEND has no answer), counted with the malformed frames.
+    expect(t.sent).toEqual([]);
+    expect(t.state).toMatchObject({ malformed: 2, badFrames: 0 });
+  });
+
+  it("the CSMS may SEND only 2.1's SEND messages too: a SEND of a call's Action is reported and never sent", async () => {
+    const t = v21();
+    await t.relay.fromCsms('{"MessageTypeId":6,"UniqueId":"s-9","Action":"Reset","Payload":{"type":"Immediate"}}');
+    expect(t.sent).toEqual([]);
+    expect(t.on("ocpp/cp/CP1/Reply")).toEqual([
+      expect.objectContaining({ MessageTypeId: 4, UniqueId: "s-9", Action: "Reset", ErrorCode: "ProtocolError", Origin: "gateway", Reason: "malformed" }),
+    ]);
   });
 });

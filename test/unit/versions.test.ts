@@ -112,6 +112,16 @@ describe("OCPP 2.1 SEND (6)", () => {
     expect(t.store.queue.map((c) => c.uniqueId)).toEqual(["cs2"]);
   });
 
+  it("carries only the version's SEND messages, from its schemas: 2.1's NotifyPeriodicEventStream, signed or not", async () => {
+    expect([...OCPP21.sendActions]).toEqual(["NotifyPeriodicEventStream"]);
+    expect([OCPP16.sendActions.size, OCPP201.sendActions.size]).toEqual([0, 0]);
+    const t = fakeRelay({ protocol: OCPP21 });
+    await t.relay.fromChargePoint('[6,"sg1","NotifyPeriodicEventStream-Signed",{"jws":"eyJ..."}]');
+    await t.relay.fromChargePoint('[6,"sg2","Heartbeat-Signed",{"jws":"eyJ..."}]');
+    expect(t.on("ocpp/cp/CP1").map((m) => m.UniqueId)).toEqual(["sg1"]);
+    expect(t.on("ocpp/diagnostics/CP1")).toEqual([expect.objectContaining({ event: "frame_refused", UniqueId: "sg2", Action: "Heartbeat-Signed" })]);
+  });
+
   it("to a 2.0.1 charge point: refused as malformed, nothing sent", async () => {
     const t = fakeRelay({ protocol: OCPP201 });
     await t.relay.fromCsms('{"MessageTypeId":6,"UniqueId":"s1","Action":"NotifyPeriodicEventStream","Payload":{}}');

@@ -2,7 +2,8 @@
  * `/gateways/ocpp/authentication` and `/authentication/users[/{user_id}]` (EMQX shapes): one authenticator
  * (built-in database, password based) and its users. Passwords are stored as salted hashes and never returned.
  * A new user id must fit the id profile (src/ocpp/identity.ts) and be one HTTP Basic can carry (no `:`), so every
- * user created can log in.
+ * user created can log in. Every write of a user (and the authenticator's deletion) is first recorded in its
+ * LoginGuard, so a login that read the record before cannot write it back (src/http/rehash.ts).
  */
 import { Hono } from "hono";
 import { passwordProblem } from "../../auth/password-rules";
@@ -11,6 +12,7 @@ import { validateAuthenticator, validateUserCreate, validateUserUpdate } from ".
 import { AuthStore, type Authenticator } from "../../auth/store";
 import { userIdProblem } from "../../ocpp/identity";
 import { ApiError } from "../errors";
+import { AUTHENTICATOR_CREDENTIAL, LoginThrottle, userCredential } from "../login-throttle";
 import { jsonBody, meta, paging, validated } from "./request";
 
 /** The authenticator as shown: EMQX's fields with their defaults filled in. */
@@ -36,6 +38,11 @@ async function existing(store: AuthStore): Promise<Authenticator> {
 function checkPassword(authenticator: Authenticator, password: string): void {
   const problem = passwordProblem(authenticator.password_rules ?? "any", password);
   if (problem !== undefined) throw new ApiError(400, "BAD_REQUEST", `password: ${problem}`, { reason: "password_not_allowed" });
+}
+
+/** Before `userId`'s record is written or deleted (see src/http/rehash.ts). */
+async function changing(env: Env, userId: string): Promise<void> {
+  await new LoginThrottle(env.LOGIN_GUARD).changing(await userCredential(userId));
 }
 
 const userNotFound = (userId: string) => new ApiError(404, "RESOURCE_NOT_FOUND", `user '${userId}' not found`);
@@ -64,6 +71,7 @@ export const authenticationApi = new Hono<{ Bindings: Env }>()
   .delete("/", async (c) => {
     const store = new AuthStore(c.env.GATEWAY_KV);
     await existing(store);
+    await new LoginThrottle(c.env.LOGIN_GUARD).changing(AUTHENTICATOR_CREDENTIAL);
     await store.deleteAuthenticator();
     return c.body(null, 204);
   })
@@ -84,6 +92,7 @@ export const authenticationApi = new Hono<{ Bindings: Env }>()
     if (problem !== undefined) throw new ApiError(400, "BAD_REQUEST", `user_id: ${problem.message}`, { reason: problem.reason });
     checkPassword(authenticator, body.password);
     if ((await store.getUser(body.user_id)) !== null) throw new ApiError(409, "ALREADY_EXISTS", `user '${body.user_id}' already exists`);
+    await changing(c.env, body.user_id);
     const user = await store.putUser(body.user_id, body.password, body.is_superuser ?? false, authenticator.password_hash_algorithm);
     return c.json(user, 201);
   })
@@ -104,8 +113,9 @@ export const authenticationApi = new Hono<{ Bindings: Env }>()
     const user = await store.getUser(userId);
     if (user === null) throw userNotFound(userId);
     const isSuperuser = body.is_superuser ?? user.is_superuser;
+    if (body.password !== undefined) checkPassword(authenticator, body.password);
+    await changing(c.env, userId);
     if (body.password !== undefined) {
-      checkPassword(authenticator, body.password);
       return c.json(await store.putUser(userId, body.password, isSuperuser, authenticator.password_hash_algorithm));
     }
     await store.saveUser({ ...user, is_superuser: isSuperuser });
@@ -116,6 +126,7 @@ export const authenticationApi = new Hono<{ Bindings: Env }>()
     await existing(store);
     const userId = c.req.param("userId");
     if ((await store.getUser(userId)) === null) throw userNotFound(userId);
+    await changing(c.env, userId);
     await store.deleteUser(userId);
     return c.body(null, 204);
   });

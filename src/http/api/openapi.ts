@@ -17,7 +17,12 @@ const pagingParameters = [
   { name: "page", in: "query", schema: { type: "integer", minimum: 1, default: 1 } },
   { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 10000, default: 100 } },
 ];
-const common = { "401": error("missing or wrong API key and secret"), "503": error("the management API is disabled (no ADMIN_API_KEY)") };
+const common = {
+  "401": error("missing or wrong API key and secret"),
+  "403": error("a browser's request for another site's page (Sec-Fetch-Site other than same-origin or none, or a foreign Origin); reason cross_site"),
+  "415": error("a request body without Content-Type: application/json"),
+  "503": error("the management API is disabled (no ADMIN_API_KEY)"),
+};
 
 function page(item: object) {
   return {

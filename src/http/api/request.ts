@@ -1,8 +1,32 @@
 /** Shared request helpers for the management API: JSON bodies, paging parameters, validation errors. */
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { CompiledValidator } from "../../validation/compiled";
 import { describeErrors } from "../../validation/compiled";
 import { ApiError } from "../errors";
+
+/** Whether a request carries a body: a non-zero Content-Length, or one of unknown length (chunked). */
+function hasBody(request: Request): boolean {
+  if (request.body === null) return false;
+  const length = request.headers.get("Content-Length");
+  return length === null || Number(length) !== 0;
+}
+
+/**
+ * A body is taken only as `application/json` (parameters such as `charset=utf-8` allowed): 415 for any other
+ * Content-Type, and for a body without one. A page elsewhere can only send a form's types (urlencoded, multipart,
+ * text/plain) without a CORS preflight, so no such body is ever read as JSON. A request without a body may carry
+ * any Content-Type (curl's `-d ''` sends a form's).
+ */
+export const jsonBodiesOnly: MiddlewareHandler = async (c, next) => {
+  if (hasBody(c.req.raw)) {
+    const type = c.req.header("Content-Type");
+    if (type?.split(";")[0]?.trim().toLowerCase() !== "application/json") {
+      const sent = type === undefined ? "none was given" : `not '${type.slice(0, 100)}'`;
+      throw new ApiError(415, "UNSUPPORTED_MEDIA_TYPE", `a request body must be sent with Content-Type: application/json (${sent})`);
+    }
+  }
+  await next();
+};
 
 export async function jsonBody(c: Context): Promise<Record<string, unknown>> {
   let body: unknown;

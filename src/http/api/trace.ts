@@ -16,8 +16,9 @@ import { parseShardName, regionOf, shardAddress, shardName, shardStub } from "..
 import { TRACE_HEADER, TRACE_SHARD_HEADER } from "../../shard/trace";
 import { holderOf } from "../shards";
 import { adminAuth } from "../admin-auth";
+import { checkAdminSecret } from "../admin-secret";
 import { ApiError } from "../errors";
-import { LoginThrottle } from "../login-throttle";
+import { ADMIN_CREDENTIAL, LoginThrottle } from "../login-throttle";
 import { issueTraceToken, offeredTrace, TRACE_PROTOCOL, TRACE_TOKEN_TTL_MS, verifyTraceToken } from "../trace-token";
 
 type Ctx = Context<{ Bindings: Env }>;
@@ -36,11 +37,12 @@ export const traceAuth: MiddlewareHandler<{ Bindings: Env }> = async (c, next) =
   if (!c.env.ADMIN_API_KEY || !secret) {
     throw new ApiError(503, "SERVICE_UNAVAILABLE", "the management API is disabled: ADMIN_API_KEY and ADMIN_API_SECRET are not set");
   }
+  checkAdminSecret(secret);
   const { token } = offeredTrace(c.req.header("Sec-WebSocket-Protocol"));
   const refused = new ApiError(401, "UNAUTHORIZED", "API key and secret (HTTP Basic) or a trace token required");
   if (token === undefined) throw refused;
   const cid = checkedCid(c);
-  const attempt = await new LoginThrottle(c.env.LOGIN_GUARD).admit("admin", sourceOf(c.req.header("CF-Connecting-IP")));
+  const attempt = await new LoginThrottle(c.env.LOGIN_GUARD).admit(ADMIN_CREDENTIAL, sourceOf(c.req.header("CF-Connecting-IP")));
   const ok = await verifyTraceToken(secret, cid, token, Date.now());
   await attempt.finish(ok);
   if (!ok) throw refused;

@@ -26,7 +26,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     MQTT_CLIENT_ID_PREFIX: `e2e-${process.pid}`,
     WRANGLER_LOG: "warn",
     ADMIN_API_KEY: "e2e-admin",
-    ADMIN_API_SECRET: `e2e-secret-${process.pid}`,
+    ADMIN_API_SECRET: `e2e-secret-${process.pid}-0123456789abcdefghijklmnopqrstuv`,
     // Deploy-time configuration, as an operator would give it: a short call timeout for the timeout test.
     GATEWAY_CONFIG: JSON.stringify({ dnstream: { awaiting_timeout: "3s" } }),
   };

@@ -78,8 +78,8 @@ export interface GatewayProcess {
 }
 
 /**
- * Spawns `command` (the gateway's start script, or npm running it) and waits until it says the gateway is ready;
- * on failure it is terminated and the error carries its output.
+ * Spawns `command` (the gateway's start script, or npm running it) and waits until it says the gateway is ready and
+ * has printed where it listens; on failure it is terminated and the error carries its output.
  */
 export async function spawnUntilReady(
   command: string,
@@ -92,7 +92,7 @@ export async function spawnUntilReady(
   const ready = new Promise<void>((resolve, reject) => {
     const onData = (chunk: Buffer): void => {
       output += chunk.toString();
-      if (output.includes("gateway is ready")) resolve();
+      if (output.includes("gateway is ready") && /\[start\]\s+MQTT broker: .*\n/.test(output)) resolve();
     };
     child.stdout?.on("data", onData);
     child.stderr?.on("data", onData);
@@ -110,11 +110,21 @@ export async function spawnUntilReady(
   return { child, output: () => output };
 }
 
-/** Runs `node scripts/start.mjs` (what `npm start` runs) and waits until it says it is ready. */
-export async function startGateway(env: NodeJS.ProcessEnv, port: number): Promise<GatewayProcess> {
-  const { child: gateway, output } = await spawnUntilReady(process.execPath, ["scripts/start.mjs"], { env: { ...env, PORT: String(port) } });
+/** The port of the URL the start banner prints after `label` (e.g. "charge points:", "MQTT broker:"). */
+export function bannerPort(output: string, label: string): number {
+  const match = new RegExp(`\\[start\\]\\s+${label}\\s+\\w+://127\\.0\\.0\\.1:(\\d+)`).exec(output);
+  if (match === null) throw new Error(`the start banner has no ${label} URL:\n${output}`);
+  return Number(match[1]);
+}
+
+/**
+ * Runs `node scripts/start.mjs` (what `npm start` runs; `nodeArgs` go before the script) and waits until it is
+ * ready. Port 0 lets the gateway's front take a port the system picks; `port` is then the one the banner names.
+ */
+export async function startGateway(env: NodeJS.ProcessEnv, port: number, nodeArgs: string[] = []): Promise<GatewayProcess> {
+  const { child: gateway, output } = await spawnUntilReady(process.execPath, [...nodeArgs, "scripts/start.mjs"], { env: { ...env, PORT: String(port) } });
   return {
-    port,
+    port: port === 0 ? bannerPort(output(), "charge points:") : port,
     output,
     async stop() {
       gateway.kill("SIGTERM");

@@ -59,6 +59,8 @@ export interface FakeRelayOptions {
 
 export function fakeRelay(options: FakeRelayOptions = {}) {
   const sent: unknown[] = [];
+  /** When each frame in `sent` reaches the charge point: now, or later when the session paces it (notBefore). */
+  const sentAt: number[] = [];
   const published: { topic: string; message: Record<string, unknown> }[] = [];
   const closed: { code: number; reason: string; text: string }[] = [];
   const store = new MemoryCallStore();
@@ -68,9 +70,10 @@ export function fakeRelay(options: FakeRelayOptions = {}) {
   const relay = new ChargePointSession(
     { cid: "CP1", protocol: options.protocol ?? OCPP16, config: options.config ?? config() },
     {
-      sendToChargePoint: (text) => {
+      sendToChargePoint: (text, notBefore?: number) => {
         if (!connected) return false;
         sent.push(JSON.parse(text));
+        sentAt.push(Math.max(clock.now, notBefore ?? clock.now));
         return true;
       },
       publish: async (topic, payload, kind) => {
@@ -92,5 +95,5 @@ export function fakeRelay(options: FakeRelayOptions = {}) {
   const topics = () => published.map((p) => p.topic);
   const on = (topic: string) => published.filter((p) => p.topic === topic).map((p) => p.message);
   const setConnected = (value: boolean) => (connected = value);
-  return { relay, sent, published, closed, store, state, clock, topics, on, setConnected };
+  return { relay, sent, sentAt, published, closed, store, state, clock, topics, on, setConnected };
 }
