@@ -88,27 +88,31 @@ export async function runStorm({ n, threads, concurrency }) {
       });
       processes.push(gateway);
       await new Promise((resolve, reject) => {
-        const ready = () => gateway.output().includes("gateway is ready") && resolve(undefined);
+        const ready = () => gateway.output().includes("Press Ctrl-C") && resolve(undefined);
         gateway.child.stdout.on("data", ready);
         gateway.child.once("exit", (code) => reject(new Error(`the gateway exited (${code}) before it was ready:\n${gateway.output()}`)));
       });
+      // The charge points connect to `wrangler dev` itself: npm start's front (Cloudflare's edge here) would hold two
+      // more sockets per charge point in one Node process, whose open files are limited like workerd's.
+      const inner = /wrangler dev: +http:\/\/127\.0\.0\.1:(\d+)/.exec(gateway.output());
+      gateway.workerPort = inner === null ? port : Number(inner[1]);
       return gateway;
     };
     let gateway = await startGateway();
     const csms = new Worker(new URL("./lib/csms-worker.mjs", import.meta.url), { workerData: { mqttUrl: `mqtt://127.0.0.1:${tcpPort}` } });
     await waitFor(csms, "ready");
-    const url = `ws://127.0.0.1:${port}/ocpp`;
+    const url = () => `ws://127.0.0.1:${gateway.workerPort}/ocpp`;
     const pids = () => workerdPids(gateway.child.pid);
 
     say(`cold: ${n} charge points connect at once to a gateway that never saw them`);
-    const cold = await storm(url, n, threads, concurrency, pids);
+    const cold = await storm(url(), n, threads, concurrency, pids);
     say(JSON.stringify(cold));
     say("stopping and starting the gateway on the same state (a deploy drops every socket)");
     await gateway.stop();
     processes.splice(processes.indexOf(gateway), 1);
     gateway = await startGateway();
     say(`warm: the same ${n} reconnect at once`);
-    const warm = await storm(url, n, threads, concurrency, pids);
+    const warm = await storm(url(), n, threads, concurrency, pids);
     say(JSON.stringify(warm));
     csms.postMessage({ type: "stop" });
     await waitFor(csms, "stopped");
