@@ -15,6 +15,7 @@ import { protocolBySubprotocol } from "../ocpp/protocol";
 import type { QueuedCall } from "../session/downstream-calls";
 import { parsePlacement, parseShardName, regionOf, shardAddress, shardName, shardStub } from "../shard/address";
 import { GatewayAnalytics } from "../shard/analytics";
+import { downstreamFilterFor } from "../mqtt/topics";
 import { frameArrived } from "../session/lifecycle";
 import { stateOf } from "../shard/socket-state";
 import { ShardBroker } from "../shard/broker";
@@ -34,6 +35,7 @@ const WATCHDOG_MS = 60_000;
  */
 const CONFIG_TTL_MS = 60_000;
 const NAME_KEY = "name";
+const DOWNSTREAM_KEY = "downstream-template";
 
 /** Figures for the metrics endpoint: summed over the shard's connected charge points. */
 export interface ShardFigures {
@@ -54,13 +56,15 @@ export class GatewayShard extends DurableObject<Env> {
   private readonly current: ConfigCache;
   private readonly context: MemberContext;
   private watchdogArmed = false;
+  /** The downstream topic (mountpoint + template) the charge points' filters follow; kept, so a restart sees a change. */
+  private downstreamTemplate: string | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new ShardStore(ctx.storage);
     this.trace = new ShardTrace();
     this.analytics = GatewayAnalytics.fromEnv(env);
-    this.current = new ConfigCache(env, CONFIG_TTL_MS, () => undefined);
+    this.current = new ConfigCache(env, CONFIG_TTL_MS, (config) => this.followDownstreamTopic(config));
     this.context = {
       store: this.store,
       upstream: {
@@ -79,6 +83,7 @@ export class GatewayShard extends DurableObject<Env> {
     };
     void ctx.blockConcurrencyWhile(async () => {
       const name = await ctx.storage.get<string>(NAME_KEY);
+      this.downstreamTemplate = await ctx.storage.get<string>(DOWNSTREAM_KEY);
       if (name !== undefined) this.useName(name);
       this.restore();
     });
@@ -259,16 +264,7 @@ export class GatewayShard extends DurableObject<Env> {
    */
   async reconfigure(name: string, config: GatewayConfig): Promise<boolean> {
     await this.adoptName(name);
-    const before = await this.routingConfig().catch(() => undefined);
     this.current.set(config);
-    const broker = this.brokerOrThrow();
-    if (before !== undefined && before.mountpoint + before.dnstream.topic !== config.mountpoint + config.dnstream.topic) {
-      for (const cid of this.members.keys()) {
-        if (this.members.get(cid)?.session === undefined) continue;
-        const old = broker.filters(cid, before)[0] as string;
-        void broker.subscriptions.want(broker.filters(cid, config)).then(() => broker.subscriptions.drop([old]));
-      }
-    }
     for (const member of this.members.values()) {
       const placement = member.session?.placement;
       if (placement === undefined || !member.connected) continue;
@@ -276,6 +272,26 @@ export class GatewayShard extends DurableObject<Env> {
       if (target !== this.name) await member.run("move", () => member.move(), undefined);
     }
     return true;
+  }
+
+  /**
+   * Every configuration read (the management API's change, or the cache's re-read): when the downstream topic
+   * changed, every charge point's filter on the new topic is subscribed, then the old one dropped.
+   */
+  private followDownstreamTopic(config: GatewayConfig): void {
+    const before = this.downstreamTemplate;
+    const now = config.mountpoint + config.dnstream.topic;
+    const broker = this.broker;
+    if (broker === undefined || before === now) return;
+    this.downstreamTemplate = now;
+    this.ctx.storage.put(DOWNSTREAM_KEY, now).catch((e: unknown) => log("error", "shard_store_failed", { shard: this.name, error: errorMessage(e) }));
+    if (before === undefined) return;
+    log("info", "downstream_topic_changed", { shard: this.name, from: before, to: now });
+    for (const [cid, member] of this.members) {
+      if (member.session === undefined) continue;
+      const old = downstreamFilterFor("", before, cid);
+      void broker.subscriptions.want(broker.filters(cid, config)).then(() => broker.subscriptions.drop([old]));
+    }
   }
 
   /** `POST /broker/restart`: the link reconnects at once; `fresh` also forgets its in-memory state. */
