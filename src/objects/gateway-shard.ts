@@ -122,6 +122,7 @@ export class GatewayShard extends DurableObject<Env> {
         } catch {
           // never accepted
         }
+        if (member.session === undefined && this.store.outboxLength(connect.cid) === 0) this.forget(connect.cid);
         return Response.json({ code: "INTERNAL_ERROR", message: "the connection could not be set up" }, { status: 500 });
       }
       this.armWatchdog();
