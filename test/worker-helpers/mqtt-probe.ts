@@ -53,11 +53,20 @@ export class MqttProbe {
     if (p.cmd === "publish") {
       const text = Buffer.from(p.payload).toString("utf8");
       this.received.push({ topic: p.topic, text, json: () => JSON.parse(text) as Record<string, unknown> });
-      if (p.qos === 1 && p.messageId !== undefined) this.ws.send(mqttPacket.generate({ cmd: "puback", messageId: p.messageId }));
+      if (p.qos === 1 && p.messageId !== undefined) this.sendQuietly(mqttPacket.generate({ cmd: "puback", messageId: p.messageId }));
       for (const w of this.waiting) w();
     } else if ((p.cmd === "suback" || p.cmd === "puback") && p.messageId !== undefined) {
       this.acks.get(p.messageId)?.();
       this.acks.delete(p.messageId);
+    }
+  }
+
+  /** A message that arrives while the probe closes is not acknowledged (its socket is gone). */
+  private sendQuietly(bytes: Uint8Array): void {
+    try {
+      this.ws.send(bytes);
+    } catch {
+      // closed
     }
   }
 
