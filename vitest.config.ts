@@ -45,7 +45,7 @@ export default defineConfig({
   test: {
     include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts"],
     globalSetup: ["test/setup/broker.global.ts"],
-    setupFiles: ["test/setup/broker-sessions.ts"],
+    setupFiles: ["test/worker-helpers/console-buffer.ts", "test/worker-helpers/broker-sessions.ts"],
     // Each test file runs in its own isolate with its own GatewayShard objects; shards connect with one fixed MQTT
     // client id each (the production design), so two files at once would take that id from each other.
     fileParallelism: false,

@@ -180,7 +180,7 @@ Object.defineProperty(CountedGatewayShard.prototype, "accept", {
   configurable: true,
   writable: true,
 });
-const CountedLoginGuard = counted(LoginGuard, "LoginGuard", ["admit", "finish"]);
+const CountedLoginGuard = counted(LoginGuard, "LoginGuard", ["admitCredential", "finishCredential", "admitSource", "finishSource", "markChanged", "mayRewrite", "alarm"]);
 
 export { CountedGatewayShard as GatewayShard, CountedLoginGuard as LoginGuard };
 

@@ -298,6 +298,8 @@ export class GatewayShard extends DurableObject<Env> {
   /** `POST /broker/restart`: the link reconnects at once; `fresh` also forgets its in-memory state. */
   async restartLink(name: string, fresh: boolean): Promise<void> {
     await this.adoptName(name);
+    // An operator's restart also takes up a configuration written where the shard was not told (KV directly).
+    await this.current.get(true).catch((e: unknown) => log("warn", "config_reload_failed", { shard: this.name, error: errorMessage(e) }));
     this.brokerOrThrow().link.restart("restarted through the management API", fresh);
   }
 

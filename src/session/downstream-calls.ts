@@ -99,13 +99,15 @@ export class DownstreamCalls {
 
   /** A new call from the CSMS. */
   async submit(call: { uniqueId: string; action: string; frame: string }, connected: boolean, now: number): Promise<SubmitOutcome> {
-    if (!connected) return { outcome: "refused", reason: "not_connected" };
+    // A call already held is judged first, connected or not: the broker delivers again what it did not see
+    // acknowledged (QoS 1, MQTT 3.1.1 §4.3.2), also while the charge point is away and its queued calls wait for it.
     const inflight = await this.store.getInflight();
     if (inflight?.uniqueId === call.uniqueId) {
       return inflight.fingerprint === fingerprintOf(call.frame) ? { outcome: "redelivered" } : { outcome: "refused", reason: "duplicate" };
     }
     const queued = await this.store.queuedFrame(call.uniqueId);
     if (queued !== undefined) return queued === call.frame ? { outcome: "redelivered" } : { outcome: "refused", reason: "duplicate" };
+    if (!connected) return { outcome: "refused", reason: "not_connected" };
     const length = await this.store.queueLength();
     if (inflight === undefined && length === 0) {
       const sent = await this.sendNow(call, now);

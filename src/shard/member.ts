@@ -203,6 +203,9 @@ export class Member {
     const current = stateOf(ws);
     closeQuietly(ws, RESERVED_CLOSE_CODES.has(code) ? 1000 : code, reason);
     if (current === undefined || current.closing !== undefined) return;
+    // Ended once: the runtime can report an error for the same socket after its close (a lost connection once
+    // the Close was answered), and that is not a second disconnection.
+    current.closing = reasonForRemoteClose(code);
     log("info", "client_disconnected", { cid: this.cid, connId: current.connId, code, reason });
     if (this.socket === ws) this.socket = undefined;
     await this.afterDisconnect(current, reasonForRemoteClose(code), true);

@@ -11,7 +11,7 @@ import { ChargePointSocket } from "../worker-helpers/charge-point-socket";
 import { MqttProbe, type Received } from "../worker-helpers/mqtt-probe";
 import { addressOf, linkOf, LOCAL, nameOf, rows, stubOf } from "../worker-helpers/shards";
 
-const AUTH = `Basic ${btoa("test-key:test-secret")}`;
+const AUTH = `Basic ${btoa("test-key:test-secret-0123456789abcdefghijkl")}`;
 
 function api(path: string, method = "GET", body?: unknown): Promise<Response> {
   return SELF.fetch(`http://gateway/api/v5/gateways/ocpp${path}`, {

@@ -73,6 +73,41 @@ describe("timers", () => {
   });
 });
 
+/** A member as the silence test drives it (src/shard/member.ts). */
+interface MemberInside {
+  run<T>(what: string, task: () => Promise<T>, fallback: T): Promise<T>;
+  tick(): Promise<void>;
+  socketState(): { lastSeen: number; heartbeatSince: number; answeredAt: number } | undefined;
+}
+
+describe("the silence check judges when frames arrived", () => {
+  it("a frame that arrived while the timer's check waited its turn keeps the connection, and is relayed", async () => {
+    const cid = "timers-arrived-first";
+    const cp = await booted(cid, 60);
+    const stub = stubOf(addressOf(cid));
+    // The member is busy with an earlier task (a slow publish, say) and its timer's check is queued behind it.
+    const queued = await runInDurableObject(stub, (instance) => {
+      const member = inside(instance).members.get(cid) as unknown as MemberInside | undefined;
+      const state = member?.socketState();
+      if (member === undefined || state === undefined) throw new Error("the charge point is not connected here");
+      // Silent for 3 minutes by its state: the check is due and would close it (heartbeat 60 s, backoff 1).
+      state.lastSeen = state.heartbeatSince = state.answeredAt = Date.now() - 180_000;
+      const busy = new Promise<void>((resolve) => ((globalThis as { releaseMember?: () => void }).releaseMember = resolve));
+      void member.run("busy", () => busy, undefined);
+      void member.run("tick", () => member.tick(), undefined);
+      return true;
+    });
+    expect(queued).toBe(true);
+    // Then a frame arrives, and waits its turn behind the check.
+    cp.send([2, "late-1", "Heartbeat", {}]);
+    await new Promise((r) => setTimeout(r, 300));
+    await runInDurableObject(stub, () => (globalThis as { releaseMember?: () => void }).releaseMember?.());
+    expect((await csms.next(on(`ocpp/cp/${cid}`, "late-1"))).json()).toMatchObject({ Action: "Heartbeat" });
+    expect(cp.closed).toBeUndefined();
+    cp.close();
+  });
+});
+
 describe("stored state from an earlier version", () => {
   it("a connection's stored configuration that lacks fields is completed (or replaced) before use", async () => {
     const cid = "timers-old-config";
