@@ -22,7 +22,7 @@ import { costMarkdown, costModel } from "./lib/cost.mjs";
 import { countOperations } from "./lib/cost-count.mjs";
 import { freePort } from "../scripts/ports.mjs";
 import { OFFLINE, waitForHttp } from "../scripts/processes.mjs";
-import { machine, openFiles, ROOT as root, spawnGroup, usage, workerdPids } from "./lib/processes.mjs";
+import { machine, openFiles, ROOT as root, spawnGroup, usage, workerdPids, wranglerDevPort } from "./lib/processes.mjs";
 import { median } from "./lib/median.mjs";
 import { latencyChart } from "./lib/svg.mjs";
 import { hasToday, prepareToday, TODAY_COMMIT } from "./lib/today.mjs";
@@ -218,9 +218,11 @@ async function main() {
         proc.child.once("exit", (code) => reject(new Error(`${name} exited (${code}) before it was ready:\n${proc.output()}`)));
       });
       // Measured at `wrangler dev` itself, as the floors are: npm start's front stands in for Cloudflare's edge,
-      // which is not this gateway's work (README: about 1–2 ms more per round trip here). Today's start had none.
+      // which is not this gateway's work (README: about 1–2 ms more per round trip here).
+      // Today's start.mjs puts the same front before wrangler but does not print wrangler's port: read from its
+      // command line then.
       const inner = /wrangler dev: +http:\/\/127\.0\.0\.1:(\d+)/.exec(proc.output());
-      return { proc, port: inner === null ? port : Number(inner[1]) };
+      return { proc, port: inner !== null ? Number(inner[1]) : (wranglerDevPort(proc.child.pid) ?? port) };
     };
     // start.mjs compiles the schemas the counted build shares; the shards reach the broker over TCP.
     const gateway = await startGateway("gateway", join(root, "scripts", "start.mjs"), mqttTcp);

@@ -8,7 +8,7 @@ import { mkdir, symlink } from "node:fs/promises";
 import { join } from "node:path";
 
 /** The last commit of the per-charge-point shape. */
-export const TODAY_COMMIT = "8e06171b2dc604ecddb97c59d27405a8931cc84b";
+export const TODAY_COMMIT = "03e0142e4f8c144591f38acf9e77f7919c4f73c5";
 
 /** Whether the repository holds that commit. */
 export function hasToday(root) {

@@ -159,7 +159,12 @@ export class GatewayShard extends DurableObject<Env> {
       if (member !== undefined) void member.run("close_handler", () => member.closed(server, event.code, event.reason), undefined);
     });
     server.addEventListener("error", (event: ErrorEvent) => {
-      log("warn", "socket_error", { shard: this.name, cid: stateOf(server)?.cid, error: String(event.message ?? "") });
+      // A charge point that drops its connection (or whose TCP ends after the Close handshake) shows up here: the
+      // runtime words it as "Uncaught Error: Network connection lost.", which is no error of the gateway's.
+      const state = stateOf(server);
+      if (state !== undefined && state.closing === undefined) {
+        log("info", "socket_lost", { shard: this.name, cid: state.cid, error: String(event.message ?? "").replace(/^Uncaught /, "") });
+      }
       const member = this.memberOf(server);
       if (member !== undefined) void member.run("close_handler", () => member.closed(server, 1006, "socket error"), undefined);
     });

@@ -201,7 +201,9 @@ export class Member {
   /** The charge point closed its socket (or the runtime reports it gone). */
   async closed(ws: WebSocket, code: number, reason: string): Promise<void> {
     const current = stateOf(ws);
-    closeQuietly(ws, RESERVED_CLOSE_CODES.has(code) ? 1000 : code, reason);
+    // 1006: the connection is gone (no Close frame came, RFC 6455 §7.1.5); closing it again would only make the
+    // runtime report the failed write as an uncaught error.
+    if (code !== 1006) closeQuietly(ws, RESERVED_CLOSE_CODES.has(code) ? 1000 : code, reason);
     if (current === undefined || current.closing !== undefined) return;
     // Ended once: the runtime can report an error for the same socket after its close (a lost connection once
     // the Close was answered), and that is not a second disconnection.

@@ -80,7 +80,8 @@ export class ShardTrace {
     this.watchers.set(cid, set);
     const end = (code: number): void => this.closed(cid, server, code === 1005 || code === 1006 || code === 1015 ? 1000 : code);
     server.addEventListener("close", (event: CloseEvent) => end(event.code));
-    server.addEventListener("error", () => end(1011));
+    // An errored socket is gone: closing it again would only make the runtime report the failed write.
+    server.addEventListener("error", () => this.closed(cid, server, 1011, "trace ended", false));
     server.send(JSON.stringify({ t: Date.now(), dir: "hello", cid, connected, protocol: protocol ?? null, max_text: TRACE_TEXT_MAX }));
     log("info", "trace_opened", { cid, watchers: set.size });
     return new Response(null, { status: 101, webSocket: client });
@@ -123,9 +124,9 @@ export class ShardTrace {
   }
 
   /** A watcher ended: reciprocated and forgotten. */
-  private closed(cid: string, ws: WebSocket, code: number, why = "trace ended"): void {
+  private closed(cid: string, ws: WebSocket, code: number, why = "trace ended", reciprocate = true): void {
     try {
-      ws.close(code, why);
+      if (reciprocate) ws.close(code, why);
     } catch {
       // already closed
     }

@@ -11,6 +11,7 @@ import { DEFAULT_MAX_PAYLOAD_BYTES, startBroker, type StartedBroker } from "../.
 import { connectChargePoint, type RecordingClient } from "./support/charge-point";
 import { Csms } from "./support/csms";
 import { freePort, startGateway, startMosquitto, type GatewayProcess, type Mosquitto } from "./support/processes";
+import { uncaughtLines } from "./support/uncaught";
 
 const MiB = 1024 * 1024;
 const ADMIN = { key: "link-admin", secret: `link-${process.pid}-0123456789abcdefghijklmnopqrstuv` };
@@ -255,7 +256,7 @@ describe("a changed downstream topic", () => {
   });
 
   it("the gateway's log shows no uncaught errors", () => {
-    expect(gateway.output().split("\n").filter((line) => /Uncaught/.test(line))).toEqual([]);
+    expect(uncaughtLines(gateway.output())).toEqual([]);
   });
 });
 
