@@ -14,9 +14,14 @@ const writeStdout = process.stdout.write.bind(process.stdout);
 process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) =>
   typeof chunk === "string" && POOL_TEARDOWN.test(chunk) ? true : writeStdout(chunk, ...rest)) as typeof process.stdout.write;
 
-// The broker's WebSocket port is fixed here so the Worker's MQTT_URL binding can name it; globalSetup binds it.
+// The broker's ports are fixed here so the Worker's bindings can name them; globalSetup binds them. The gateway's
+// shards reach the broker over TCP (MQTT_URL mqtt://, through connect()); the tests' own MQTT clients (the CSMS
+// probe in test/worker-helpers) speak MQTT over WebSocket (TEST_MQTT_WS_URL). The end-to-end suite runs the
+// gateway over WebSocket, and test/integration/mqtt-link.test.ts runs the link over both here.
 process.env.TEST_BROKER_WS_PORT ??= String(await freePort());
-const mqttUrl = `ws://127.0.0.1:${process.env.TEST_BROKER_WS_PORT}/mqtt`;
+process.env.TEST_BROKER_TCP_PORT ??= String(await freePort());
+const mqttTcpUrl = `mqtt://127.0.0.1:${process.env.TEST_BROKER_TCP_PORT}`;
+const mqttWsUrl = `ws://127.0.0.1:${process.env.TEST_BROKER_WS_PORT}/mqtt`;
 
 export default defineConfig({
   plugins: [
@@ -24,7 +29,10 @@ export default defineConfig({
       wrangler: { configPath: "./wrangler.toml" },
       miniflare: {
         bindings: {
-          MQTT_URL: mqttUrl,
+          MQTT_URL: mqttTcpUrl,
+          // Test-only: where the tests' MQTT clients reach the same broker (test/worker-helpers/broker-urls.ts).
+          TEST_MQTT_WS_URL: mqttWsUrl,
+          TEST_MQTT_TCP_URL: mqttTcpUrl,
           MQTT_CLIENT_ID_PREFIX: `gateway-test-${process.pid}`,
           ADMIN_API_KEY: "test-key",
           ADMIN_API_SECRET: "test-secret-0123456789abcdefghijkl",
@@ -37,8 +45,9 @@ export default defineConfig({
   test: {
     include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts"],
     globalSetup: ["test/setup/broker.global.ts"],
-    // Each test file runs in its own isolate with its own BrokerLink objects; links connect with one fixed MQTT
-    // client id per shard (the production design), so two files at once would take that id from each other.
+    setupFiles: ["test/worker-helpers/console-buffer.ts", "test/worker-helpers/broker-sessions.ts"],
+    // Each test file runs in its own isolate with its own GatewayShard objects; shards connect with one fixed MQTT
+    // client id each (the production design), so two files at once would take that id from each other.
     fileParallelism: false,
     testTimeout: 30_000,
     // The gateway logs a JSON line per event; show them only for tests that fail.

@@ -1,5 +1,5 @@
 // `npm start` against a broker that wants a client certificate (mutual TLS), or whose server certificate only a
-// private CA vouches for: a small local TLS client between the broker links and the broker.
+// private CA vouches for: a small local TLS client between the shards' broker links and the broker.
 //
 // On Cloudflare the links present a client certificate through Workers' mtls_certificates binding (BROKER_MTLS).
 // `wrangler dev` has no local form of that binding (it only proxies to an uploaded certificate), and workerd
@@ -7,10 +7,13 @@
 // opens the broker's wss:// URL itself, with MQTT_CLIENT_CERT/MQTT_CLIENT_KEY as its client certificate and
 // MQTT_CA as the CA it verifies the broker with. It passes the WebSocket upgrade on (same path, the broker's Host)
 // and then the bytes both ways. A failed TLS connection is answered with 502 and the TLS error, which the link
-// shows as its last error (GET /api/v5/gateways/ocpp/broker).
+// shows as its last error (GET /api/v5/gateways/ocpp/broker). With an mqtts:// MQTT_URL (MQTT over TLS), the links
+// reach it over plain TCP (mqtt://) and it passes the bytes on over TLS; a failed TLS connection closes the link's
+// connection at once and is printed here.
 import http from "node:http";
 import https from "node:https";
-import { isIP } from "node:net";
+import net, { isIP } from "node:net";
+import tls from "node:tls";
 import { head, spliceUpgrade } from "./front.mjs";
 import { pemFrom } from "./tls-front.mjs";
 
@@ -31,7 +34,9 @@ export function brokerTlsSettings(env) {
   } catch {
     url = undefined;
   }
-  if (url?.protocol !== "wss:") throw new Error("MQTT_CLIENT_CERT, MQTT_CLIENT_KEY and MQTT_CA need MQTT_URL to be the broker's wss:// URL");
+  if (url?.protocol !== "wss:" && url?.protocol !== "mqtts:") {
+    throw new Error("MQTT_CLIENT_CERT, MQTT_CLIENT_KEY and MQTT_CA need MQTT_URL to be the broker's mqtts:// or wss:// URL");
+  }
   return { url, cert, key, ca };
 }
 
@@ -45,9 +50,49 @@ function refuse(socket, statusCode, statusMessage, text) {
   socket.end(Buffer.concat([Buffer.from(head(statusCode, statusMessage, ["Content-Type", "text/plain", "Content-Length", String(body.length), "Connection", "close"])), body]));
 }
 
-/** Starts the front on host and a free port; resolves with { url (ws:// for the Worker), close() }. */
+/** MQTT over TLS: each plain TCP connection from a link is carried on to the broker over TLS. */
+function startTcpTlsClient({ host, settings }) {
+  const { url, cert, key, ca } = settings;
+  const hostname = url.hostname.replace(/^\[|\]$/g, "");
+  const sockets = new Set();
+  const server = net.createServer({ noDelay: true }, (socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    const up = tls.connect({
+      host: hostname,
+      port: Number(url.port || 8883),
+      ...(isIP(hostname) ? {} : { servername: hostname }),
+      ...(cert === undefined ? {} : { cert, key }),
+      ...(ca === undefined ? {} : { ca }),
+    });
+    up.setNoDelay(true);
+    up.on("error", (error) => {
+      process.stderr.write(`[broker-tls] TLS connection to ${url.host} failed: ${describe(error)}\n`);
+      socket.destroy();
+    });
+    socket.on("error", () => up.destroy());
+    socket.pipe(up).pipe(socket);
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, host, () => {
+      server.off("error", reject);
+      resolve({
+        url: `mqtt://${host}:${server.address().port}`,
+        close: () =>
+          new Promise((done) => {
+            server.close(() => done());
+            for (const socket of sockets) socket.destroy();
+          }),
+      });
+    });
+  });
+}
+
+/** Starts the front on host and a free port; resolves with { url (ws:// or mqtt:// for the Worker), close() }. */
 export function startBrokerTlsClient({ host, settings }) {
   const { url, cert, key, ca } = settings;
+  if (url.protocol === "mqtts:") return startTcpTlsClient({ host, settings });
   const tunnels = new Set();
   const server = http.createServer((req, res) => {
     res.writeHead(426, { "Content-Type": "text/plain" }).end("WebSocket upgrades only");

@@ -80,6 +80,13 @@ export async function startBroker(options = {}) {
   // MQTT packets are small and latency-bound: without TCP_NODELAY, Nagle's algorithm and delayed ACKs hold each
   // PUBLISH/PUBACK for up to 40 ms.
   const tcp = net.createServer({ noDelay: true }, aedes.handle);
+  // server.close() only stops accepting: connections still open (a client that outlives the broker, such as a
+  // runtime being torn down) would hold it open forever, so close() ends them itself.
+  const tcpSockets = new Set();
+  tcp.on("connection", (socket) => {
+    tcpSockets.add(socket);
+    socket.once("close", () => tcpSockets.delete(socket));
+  });
   const web = http.createServer((_req, res) => {
     res.writeHead(426, { "content-type": "text/plain" });
     res.end("MQTT over WebSocket: connect to /mqtt with subprotocol mqtt\n");
@@ -107,6 +114,8 @@ export async function startBroker(options = {}) {
       if (closed) return;
       closed = true;
       for (const client of wss.clients) client.terminate();
+      for (const socket of tcpSockets) socket.destroy();
+      web.closeAllConnections();
       await Promise.all([
         new Promise((r) => tcp.close(() => r())),
         new Promise((r) => web.close(() => r())),

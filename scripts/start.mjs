@@ -40,7 +40,6 @@ const PASSED_VARS = [
   "MQTT_USERNAME",
   "MQTT_PASSWORD",
   "MQTT_CLIENT_ID_PREFIX",
-  "BROKER_LINK_SHARDS",
   "ADMIN_API_KEY",
   "ADMIN_API_SECRET",
   "GATEWAY_CONFIG",
@@ -148,7 +147,8 @@ async function main() {
       username: process.env.MQTT_USERNAME || undefined,
       password: process.env.MQTT_PASSWORD || undefined,
     });
-    mqttUrl = broker.wsUrl;
+    // The shards reach the broker over TCP (connect()): the faster transport (docs/benchmarks.md).
+    mqttUrl = broker.tcpUrl;
   }
   // --- broker TLS client: the Worker reaches the broker through it
   brokerClient = brokerTls === undefined ? undefined : await startBrokerTlsClient({ host: HOST, settings: brokerTls });
@@ -209,6 +209,7 @@ async function main() {
   say(`  charge points:   ws${scheme}://${HOST}:${port}/ocpp/<charge point id>   (subprotocol ocpp2.1, ocpp2.0.1 or ocpp1.6)`);
   if (broker) say(`  MQTT broker:     ${broker.tcpUrl}  and  ${broker.wsUrl}   (embedded aedes)`);
   else say(`  MQTT broker:     ${mqttUrl}   (MQTT_URL)`);
+  say(`  wrangler dev:    http://${HOST}:${workerPort}   (behind the front; for this machine only)`);
   // --- broker TLS client
   if (brokerClient !== undefined) {
     const cert = brokerTls.cert === undefined ? "no client certificate" : "client certificate MQTT_CLIENT_CERT";

@@ -1,9 +1,7 @@
 /** Worker entry: the Hono app and the Durable Object classes it routes to. */
 import { createApp } from "./http/app";
 
-export { BrokerLink } from "./objects/broker-link";
-export { ChargePoint } from "./objects/charge-point";
-export { ClientRegistry } from "./objects/client-registry";
+export { GatewayShard } from "./objects/gateway-shard";
 export { LoginGuard } from "./objects/login-guard";
 
 const app = createApp();

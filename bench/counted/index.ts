@@ -1,15 +1,14 @@
 /**
  * The gateway as `npm start` builds it, with counters around it for the cost model (bench/lib/cost-count.mjs):
  * the same Worker and Durable Object classes, subclassed only to count what Cloudflare bills — Worker requests,
- * Durable Object requests (fetch, RPC methods, alarms; incoming WebSocket messages counted apart, billed 20:1),
+ * Durable Object requests (fetch, RPC methods, alarms; incoming WebSocket messages counted apart, billed 20:1: the
+ * shard's charge point sockets get one more "message" listener that counts),
  * SQLite rows read and written (SQL cursors' own figures; key-value methods one row per key; each setAlarm one
  * row written) and KV reads. Behaviour is unchanged: every counted call is passed on as it came.
  * GET /__bench/counters answers the totals so far (not counted as a request).
  */
 import worker from "../../src/index";
-import { BrokerLink } from "../../src/objects/broker-link";
-import { ChargePoint } from "../../src/objects/charge-point";
-import { ClientRegistry } from "../../src/objects/client-registry";
+import { GatewayShard } from "../../src/objects/gateway-shard";
 import { LoginGuard } from "../../src/objects/login-guard";
 
 interface Tally {
@@ -158,19 +157,32 @@ function counted<C extends ObjectClass>(Base: C, name: string, entryPoints: read
   return Counted as unknown as C;
 }
 
-const HANDLERS = ["fetch", "alarm", "webSocketMessage", "webSocketClose", "webSocketError"];
-
-const CountedChargePoint = counted(ChargePoint, "ChargePoint", [...HANDLERS, "deliver", "kick", "clientStats"]);
-const CountedBrokerLink = counted(BrokerLink, "BrokerLink", ["alarm", "attach", "detach", "publish", "reconfigure", "restart", "isReady", "status"]);
-const CountedClientRegistry = counted(ClientRegistry, "ClientRegistry", ["register", "unregister", "get", "list"]);
+const CountedGatewayShard = counted(GatewayShard, "GatewayShard", [
+  "fetch",
+  "alarm",
+  "clients",
+  "client",
+  "holds",
+  "kick",
+  "status",
+  "figures",
+  "reconfigure",
+  "restartLink",
+  "adopt",
+]);
+// Incoming messages on the charge points' sockets (standard API: event listeners the shard adds in `accept`).
+const accept = (CountedGatewayShard.prototype as unknown as Record<string, (server: WebSocket) => void>).accept as (server: WebSocket) => void;
+Object.defineProperty(CountedGatewayShard.prototype, "accept", {
+  value: function (this: object, server: WebSocket) {
+    accept.call(this, server);
+    server.addEventListener("message", () => bump(tally.wsMessages, "GatewayShard"));
+  },
+  configurable: true,
+  writable: true,
+});
 const CountedLoginGuard = counted(LoginGuard, "LoginGuard", ["admitCredential", "finishCredential", "admitSource", "finishSource", "markChanged", "mayRewrite", "alarm"]);
 
-export {
-  CountedChargePoint as ChargePoint,
-  CountedBrokerLink as BrokerLink,
-  CountedClientRegistry as ClientRegistry,
-  CountedLoginGuard as LoginGuard,
-};
+export { CountedGatewayShard as GatewayShard, CountedLoginGuard as LoginGuard };
 
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {

@@ -5,7 +5,13 @@ import { parentPort, workerData } from "node:worker_threads";
 import mqtt from "mqtt";
 
 const now = "2023-12-01T14:20:39Z";
-const RESULTS = { Heartbeat: `{"currentTime":"${now}"}`, StatusNotification: "{}", MeterValues: "{}", TransactionEvent: "{}" };
+const RESULTS = {
+  BootNotification: `{"currentTime":"${now}","interval":300,"status":"Accepted"}`,
+  Heartbeat: `{"currentTime":"${now}"}`,
+  StatusNotification: "{}",
+  MeterValues: "{}",
+  TransactionEvent: "{}",
+};
 
 const client = await mqtt.connectAsync(workerData.mqttUrl, { clientId: `bench-csms-${process.pid}`, clean: true });
 client.on("message", (topic, payload) => {

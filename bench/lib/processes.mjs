@@ -51,6 +51,29 @@ export function workerdPids(rootPid) {
   return found;
 }
 
+/**
+ * The port a `wrangler dev` started under `rootPid` was told to serve (its `--port` argument), or undefined: how a
+ * gateway whose start script puts a front before wrangler, and does not print wrangler's own port, is measured at
+ * wrangler itself.
+ */
+export function wranglerDevPort(rootPid) {
+  const byParent = children();
+  const pending = [rootPid];
+  while (pending.length > 0) {
+    for (const c of byParent.get(pending.pop()) ?? []) {
+      try {
+        const args = readFileSync(`/proc/${c.pid}/cmdline`, "utf8").split("\0");
+        const at = args.indexOf("--port");
+        if (args.some((a) => a.endsWith("wrangler.js") || a.endsWith("/wrangler")) && args.includes("dev") && at > 0) return Number(args[at + 1]);
+      } catch {
+        // the process ended while we looked
+      }
+      pending.push(c.pid);
+    }
+  }
+  return undefined;
+}
+
 /** Resident memory in bytes and CPU time in ms (user + system) summed over `pids`. */
 export function usage(pids) {
   let rss = 0;

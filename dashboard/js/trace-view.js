@@ -1,4 +1,4 @@
-// One trace record (src/objects/trace.ts) as a table row: time, direction, type, Action, UniqueId, the payload
+// One trace record (src/shard/trace.ts) as a table row: time, direction, type, Action, UniqueId, the payload
 // pretty-printed. Frames are OCPP-J arrays; envelopes are the gateway's JSON objects. CALLERRORs and the
 // gateway's error envelopes (validation failures among them) are highlighted.
 import { h } from "./dom.js";

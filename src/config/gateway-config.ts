@@ -55,6 +55,18 @@ export interface GatewayConfig {
   max_frames_per_second: number;
   supported_protocols: SupportedProtocol[];
   client_certificate: ClientCertificateConfig;
+  shards: ShardsConfig;
+}
+
+/** Durable Object location hints (https://developers.cloudflare.com/durable-objects/reference/data-location/). */
+export type LocationHint = "wnam" | "enam" | "sam" | "weur" | "eeur" | "apac" | "oc" | "afr" | "me";
+
+/** Where charge points are served (src/shard/address.ts; README "Shards and regions"). */
+export interface ShardsConfig {
+  /** Shards in each region. */
+  per_region: number;
+  /** request.cf.colo or request.cf.continent (or `*`) → the region, a location hint. */
+  regions: Record<string, LocationHint>;
 }
 
 /** Charge points' TLS client certificates (OCPP security profile 3; README "Client certificates"). */
@@ -109,6 +121,12 @@ export const DEFAULT_CONFIG: GatewayConfig = {
     identity_attribute: "CN",
     password_too: false,
   },
+  // One region per continent, near where Cloudflare sees the charger (request.cf.continent); shards are created
+  // only where chargers connect, so an unused region costs nothing.
+  shards: {
+    per_region: 1,
+    regions: { NA: "enam", SA: "sam", EU: "weur", AF: "afr", AS: "apac", OC: "oc", AN: "oc", "*": "enam" },
+  },
 };
 
 /** Fields shown by the API that are not configuration and are ignored when written back. */
@@ -138,7 +156,7 @@ function isPlain(value: unknown): value is Plain {
 }
 
 /** Maps the user owns whole: a layer replaces them instead of adding to them. */
-const USER_MAPS = new Set([".upstream.topic_override_mapping", ".message_format_overrides"]);
+const USER_MAPS = new Set([".upstream.topic_override_mapping", ".message_format_overrides", ".shards.regions"]);
 
 /** Completes `value` from `defaults`: objects recursively, except maps the user owns whole. */
 function withDefaults(defaults: unknown, value: unknown, path: string): unknown {

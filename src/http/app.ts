@@ -5,7 +5,7 @@
 import { Hono } from "hono";
 import { isWorkerRoute, WORKER_ROUTES } from "../config/config-checks";
 import { websocketPath } from "../config/gateway-config";
-import { loadGatewayConfig } from "../objects/config-store";
+import { loadGatewayConfig } from "../config/store";
 import { adminAuth } from "./admin-auth";
 import { authenticationApi } from "./api/authentication";
 import { brokerApi } from "./api/broker";

@@ -1,7 +1,7 @@
 /**
  * After a successful login, a user hashed with another algorithm than the authenticator's configured one is hashed
  * again with the configured one (the password is at hand only now). A wrong password for that user then costs what
- * it costs for an unknown user, whose decoy uses the configured algorithm (src/objects/auth-store.ts), so the time
+ * it costs for an unknown user, whose decoy uses the configured algorithm (src/auth/store.ts), so the time
  * of a refusal stops telling the two apart; and an algorithm made stronger reaches every user that logs in.
  *
  * KV has no compare-and-set and a read may be up to 60 s old at another location, so a login that read the user
@@ -12,7 +12,7 @@
 import { isolateHashBudget } from "../auth/hash-budget";
 import { hashCost, hashPassword, sameAlgorithm } from "../auth/passwords";
 import { errorMessage, log } from "../log";
-import { AuthStore, configuredAlgorithm, type Authenticator, type StoredUser } from "../objects/auth-store";
+import { AuthStore, configuredAlgorithm, type Authenticator, type StoredUser } from "../auth/store";
 import { AUTHENTICATOR_CREDENTIAL, type LoginThrottle } from "./login-throttle";
 
 /** Whether `user` should be hashed again after a successful login under `authenticator`. */

@@ -1,8 +1,8 @@
 /**
  * Charge point upgrade requests (`GET <path>/<cid>`, reference §3). Everything is checked here, in the Worker,
  * before the charge point's object is touched: gateway enabled, charge point id, WebSocket upgrade, subprotocol,
- * client certificate, credentials (with the login throttle's guard objects). Only then is the request handed to the ChargePoint object
- * for that id, which accepts it with the Hibernation API.
+ * client certificate, credentials (with the login throttle's guard objects). Only then is the request handed to the
+ * charge point's shard (src/shard/address.ts), which accepts it with the Hibernation API.
  */
 import type { Context } from "hono";
 import { loginSubject, mayConnectAs } from "../auth/binding";
@@ -13,10 +13,11 @@ import { hashCost } from "../auth/passwords";
 import { sourceOf, type Source } from "../auth/source";
 import { LOGINS_PER_MINUTE } from "../auth/throttle";
 import type { ClientCertificateConfig, GatewayConfig } from "../config/gateway-config";
-import { AuthStore, configuredAlgorithm } from "../objects/auth-store";
+import { AuthStore, configuredAlgorithm } from "../auth/store";
 import { chargePointIdProblem } from "../ocpp/identity";
 import { IMPLICIT_PROTOCOL, protocolBySubprotocol, type OcppProtocol } from "../ocpp/protocol";
-import { CONNECT_HEADER, encodeConnectRequest } from "../objects/connect-request";
+import { parsePlacement, placementOf, regionOf, shardAddress, shardName, shardStub } from "../shard/address";
+import { CONNECT_HEADER, encodeConnectRequest } from "../shard/connect-request";
 import { log } from "../log";
 import { ApiError } from "./errors";
 import { LoginThrottle, userCredential } from "./login-throttle";
@@ -168,6 +169,9 @@ export async function handleUpgrade(c: Context<{ Bindings: Env }>, config: Gatew
   const waitUntil = (work: Promise<unknown>) => c.executionCtx.waitUntil(work);
   const username = needsPassword ? await authenticate(c.env, waitUntil, cid, request.headers.get("Authorization"), source) : undefined;
   const ip = source.ip;
+  // The shard near where the edge received the charger (src/shard/address.ts).
+  const placement = placementOf(request.cf as { colo?: unknown; continent?: unknown } | undefined);
+  const address = shardAddress(cid, regionOf(parsePlacement(placement), config), config);
 
   const headers = new Headers(request.headers);
   // The object needs what was established, not the password or the proxy's secret.
@@ -183,8 +187,9 @@ export async function handleUpgrade(c: Context<{ Bindings: Env }>, config: Gatew
       ...(ip === undefined ? {} : { ip }),
       ...(certificate === undefined ? {} : { certificate }),
       config,
+      shard: shardName(address),
+      placement,
     }),
   );
-  const stub = c.env.CHARGE_POINT.get(c.env.CHARGE_POINT.idFromName(cid));
-  return stub.fetch(request.url, { method: "GET", headers });
+  return shardStub(c.env, address).fetch(request.url, { method: "GET", headers });
 }

@@ -45,6 +45,14 @@ export function downstreamFilter(mountpoint: string, template: string): string {
     .join("/");
 }
 
+/** One charge point's downstream subscription: the template with its id in place of the charge point levels. */
+export function downstreamFilterFor(mountpoint: string, template: string, cid: string): string {
+  return (mountpoint + template)
+    .split("/")
+    .map((level) => (CID_PLACEHOLDERS.has(level) ? cid : level))
+    .join("/");
+}
+
 /**
  * Recovers the charge point id from a topic that matched the downstream filter, or undefined when the topic does
  * not match or the template has no charge point level.

@@ -95,6 +95,7 @@ export class Downstream {
     const outcome = await csmsCalls.submit(call, ports.isConnected(), ports.now());
     if (outcome.outcome === "refused") await csms.endCall(call, outcome.reason);
     else if (outcome.outcome === "queued") log("info", "call_queued", { cid: conn.cid, uniqueId: call.uniqueId, position: outcome.position });
+    else if (outcome.outcome === "redelivered") log("info", "call_redelivered", { cid: conn.cid, uniqueId: call.uniqueId });
   }
 
   /** OCPP 2.1 SEND: never answered, so never queued behind the outstanding call (Part 4 §4.2.5). */

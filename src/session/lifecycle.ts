@@ -26,6 +26,8 @@ export const DisconnectReason = {
   UnexpectedFrame: "unexpected_ws_frame",
   FrameTooLarge: "frame_too_large",
   RateLimited: "rate_limited",
+  /** A changed shard layout places the charge point in another shard (ours). */
+  Moved: "moved",
 } as const;
 export type DisconnectReason = (typeof DisconnectReason)[keyof typeof DisconnectReason];
 

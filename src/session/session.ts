@@ -96,8 +96,32 @@ export class ChargePointSession {
   /** Every queued call ends, reported with `end`. */
   async dropQueued(end: "session_expired" | "version_changed"): Promise<QueuedCall[]> {
     const dropped = await this.parts.csmsCalls.drain();
-    for (const call of dropped) await this.parts.csms.endCall(call, end);
+    await this.endCalls(dropped, end);
     return dropped;
+  }
+
+  /** Takes every queued call out, unreported (they are handed to another shard). */
+  takeQueued(): Promise<QueuedCall[]> {
+    return this.parts.csmsCalls.drain();
+  }
+
+  /** Reports each call as ended by the gateway. */
+  async endCalls(calls: readonly QueuedCall[], end: "session_expired" | "version_changed"): Promise<void> {
+    for (const call of calls) await this.parts.csms.endCall(call, end);
+  }
+
+  /**
+   * Calls queued for this charge point by the shard that held it before: queued behind what is waiting here, in
+   * their order; one already outstanding or queued here is skipped, and those beyond the queue's limit end
+   * (`queue_full`) as they would have on arrival.
+   */
+  async adopt(calls: readonly QueuedCall[]): Promise<void> {
+    const { csmsCalls, csms } = this.parts;
+    for (const call of calls) {
+      const outcome = await csmsCalls.adopt(call);
+      if (outcome !== undefined) await csms.endCall(call, outcome);
+    }
+    await this.sendNext();
   }
 
   private async sendNext(): Promise<void> {

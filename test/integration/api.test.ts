@@ -2,8 +2,8 @@
 import { env, SELF } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createApp } from "../../src/http/app";
-import { userKey } from "../../src/objects/auth-store";
-import { CONFIG_KV_KEY } from "../../src/objects/config-store";
+import { userKey } from "../../src/auth/store";
+import { CONFIG_KV_KEY } from "../../src/config/store";
 import { ChargePointSocket } from "../worker-helpers/charge-point-socket";
 import { MqttProbe } from "../worker-helpers/mqtt-probe";
 
@@ -29,6 +29,10 @@ async function expectError(res: Response, status: number, code: string, message?
 
 afterEach(async () => {
   for (const key of (await env.GATEWAY_KV.list()).keys) await env.GATEWAY_KV.delete(key.name);
+  // The defaults again through the API as well, so the shards drop the configuration they cached from the test (a
+  // change written to KV alone reaches them within their cache's lifetime, a minute); then no override is stored.
+  expect((await api("", { method: "PUT", body: {} })).status).toBe(204);
+  await env.GATEWAY_KV.delete(CONFIG_KV_KEY);
 });
 
 describe("admin authentication", () => {
@@ -174,7 +178,7 @@ describe("gateway configuration", () => {
   });
 
   it("enable/false refuses new charge points with 503, existing ones stay; enable/true lets them in again", async () => {
-    const csms = await MqttProbe.connect(env.MQTT_URL);
+    const csms = await MqttProbe.connect();
     await csms.subscribe("ocpp/cp/api-existing");
     const existing = await ChargePointSocket.open("api-existing");
     expect((await api("/enable/false", { method: "PUT" })).status).toBe(204);
@@ -334,22 +338,31 @@ describe("charge point authentication at the upgrade", () => {
 });
 
 describe("broker links", () => {
-  // POST /broker/restart?reset=true aborts the link objects, which this test pool cannot shut down after; the
-  // end-to-end fault tests (test/e2e/faults.test.ts) exercise it against wrangler dev. The plain restart is tested
-  // in test/integration/broker-link.test.ts.
-  it("shows each link's state", async () => {
+  it("shows the link of each shard in use, and POST /broker/restart reconnects them (with ?reset=true too)", async () => {
     (await ChargePointSocket.open("api-link")).close();
-    const status = (await (await api("/broker")).json()) as { url: string; links: { shard: number; state: string }[] };
-    expect(status.url).toBe(env.MQTT_URL);
-    expect(status.links).toEqual([
-      expect.objectContaining({ shard: 0, state: "connected", clientId: expect.stringMatching(/-0$/), connects: 1 }),
+    const status = async () => (await (await api("/broker")).json()) as { url: string; links: Record<string, unknown>[] };
+    const before = await status();
+    expect(before.url).toBe(env.MQTT_URL);
+    // Shards of other regions, never used, are left out.
+    expect(before.links).toEqual([
+      expect.objectContaining({ shard: "enam/0", state: "connected", transport: "tcp", clientId: expect.stringMatching(/-enam-0$/), connects: 1 }),
     ]);
+    // Two filters per charge point the shard holds (downstream and claims); the downstream ones are listed.
+    const held = before.links[0] as { subscriptions: number; filters: string[] };
+    expect(held.filters).toContain("ocpp/cs/api-link");
+    expect(held.subscriptions).toBe(2 * held.filters.length);
+    expect((await api("/broker/restart", { method: "POST" })).status).toBe(204);
+    await vi.waitFor(async () => expect((await status()).links[0]).toMatchObject({ state: "connected", connects: 2 }), { timeout: 15_000, interval: 100 });
+    expect((await api("/broker/restart?reset=true", { method: "POST" })).status).toBe(204);
+    await vi.waitFor(async () => expect((await status()).links[0]).toMatchObject({ state: "connected", connects: 3 }), { timeout: 15_000, interval: 100 });
+    // The resumed session still holds the filters.
+    expect((await status()).links[0]).toMatchObject({ subscriptions: held.subscriptions, filters: held.filters });
   });
 });
 
 describe("clients", () => {
   it("lists connected charge points with paging and filters, shows one, 404s an unknown one, and kicks", async () => {
-    const csms = await MqttProbe.connect(env.MQTT_URL);
+    const csms = await MqttProbe.connect();
     await csms.subscribe("ocpp/cp/api-client-a");
     const a = await ChargePointSocket.open("api-client-a");
     const b = await ChargePointSocket.open("api-client-b");
@@ -370,6 +383,7 @@ describe("clients", () => {
       mqueue_len: 0,
       recv_msg: 2,
       send_msg: 0,
+      shard: "enam/0",
     });
     expect(new Date(list.data[0]?.connected_at as string).getTime()).toBeGreaterThan(Date.now() - 60_000);
     expect(await (await api("/clients/api-other-x")).json()).toMatchObject({ clientid: "api-other-x", connected: true });

@@ -10,7 +10,7 @@ import { FAILURE_WINDOW_MS, LOGINS_PER_MINUTE, REWRITE_HOLD_MS, SOURCE_FAILURE_L
 import { createApp } from "../../src/http/app";
 import { LoginThrottle, userCredential } from "../../src/http/login-throttle";
 import { rehash } from "../../src/http/rehash";
-import { AuthStore, type StoredUser } from "../../src/objects/auth-store";
+import { AuthStore, type StoredUser } from "../../src/auth/store";
 
 const ADMIN = `Basic ${btoa("test-key:test-secret-0123456789abcdefghijkl")}`;
 const BASE = "http://gateway/api/v5/gateways/ocpp";

@@ -1,11 +1,12 @@
 // OCPP security profile 3 through the real Worker: the certificate Cloudflare's edge reports in
 // request.cf.tlsClientAuth (given here as the request's `cf`), or that a TLS proxy passes in headers with the
-// operator's secret. Every refusal happens before any ChargePoint object exists; a certificate that passed is shown
-// with the client.
-import { env, listDurableObjectIds, SELF } from "cloudflare:test";
+// operator's secret. Every refusal happens before any gateway shard holds the charge point; a certificate that
+// passed is shown with the client.
+import { env, SELF } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { PROXY_SECRET_HEADER } from "../../src/auth/client-certificate";
-import { CONFIG_KV_KEY } from "../../src/objects/config-store";
+import { CONFIG_KV_KEY } from "../../src/config/store";
+import { anyShardHolds } from "../worker-helpers/shards";
 
 const ADMIN = `Basic ${btoa("test-key:test-secret-0123456789abcdefghijkl")}`;
 const API = "http://gateway/api/v5/gateways/ocpp";
@@ -46,10 +47,6 @@ function upgrade(cid: string, init: { tls?: Record<string, string>; headers?: Re
   });
 }
 
-async function objectExists(cid: string): Promise<boolean> {
-  const id = env.CHARGE_POINT.idFromName(cid);
-  return (await listDurableObjectIds(env.CHARGE_POINT)).some((other) => other.equals(id));
-}
 
 const open: WebSocket[] = [];
 
@@ -64,7 +61,7 @@ async function connected(res: Response): Promise<WebSocket> {
 async function expectRefused(res: Response, cid: string, status: number, reason: string): Promise<void> {
   expect(res.status).toBe(status);
   expect(await res.json()).toMatchObject({ code: status === 401 ? "UNAUTHORIZED" : "FORBIDDEN", reason });
-  expect(await objectExists(cid)).toBe(false);
+  expect(await anyShardHolds(cid)).toBe(false);
 }
 
 async function api(path: string, init: { method?: string; body?: unknown } = {}): Promise<Response> {
@@ -100,7 +97,7 @@ describe("source cloudflare (request.cf.tlsClientAuth)", () => {
     ["an expired certificate", "CF-OLD", edgeReport("CF-OLD", { certVerified: "FAILED:certificate has expired", certNotAfter: "Jan  1 00:00:00 2021 GMT" }), 401, "client_certificate_expired"],
     ["a revoked certificate", "CF-REV", edgeReport("CF-REV", { certRevoked: "1" }), 401, "client_certificate_revoked"],
     ["another charge point's certificate", "CF-VICTIM", edgeReport("CF-ATTACKER"), 403, "client_certificate_id_mismatch"],
-  ])("%s → refused before any object", async (_, cid, tls, status, reason) => {
+  ])("%s → refused before any shard holds it", async (_, cid, tls, status, reason) => {
     await configure({ mode: "required" });
     await expectRefused(await upgrade(cid, tls === undefined ? {} : { tls }), cid, status, reason);
   });
@@ -150,7 +147,7 @@ describe("profile 3 beside Basic", () => {
 });
 
 describe("source header (a TLS-terminating proxy)", () => {
-  // The accepted connection comes last: the refusals must find no object for the certificate's charge point.
+  // The accepted connection comes last: the refusals must find no shard holding the certificate's charge point.
   const fromProxy = (cert: string, verify = "SUCCESS", secret = PROXY_SECRET) => ({
     "Client-Cert": `:${cert}:`,
     "Client-Cert-Verify": verify,

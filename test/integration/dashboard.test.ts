@@ -1,7 +1,7 @@
 // The dashboard's files and what the API gives it, through the real Worker.
 import { env, SELF } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
-import { CONFIG_KV_KEY } from "../../src/objects/config-store";
+import { CONFIG_KV_KEY } from "../../src/config/store";
 import { ChargePointSocket } from "../worker-helpers/charge-point-socket";
 
 const AUTH = `Basic ${btoa("test-key:test-secret-0123456789abcdefghijkl")}`;

@@ -1,4 +1,5 @@
-// The Prometheus endpoint through the real Worker, ChargePoint objects and broker link.
+// The Prometheus endpoint through the real Worker and the gateway shard that holds the charge points (figures and
+// broker link), asked by the Worker like every shard of the configuration.
 import { env, SELF } from "cloudflare:test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChargePointSocket } from "../worker-helpers/charge-point-socket";
@@ -18,7 +19,7 @@ function sample(text: string, series: string): number | undefined {
 }
 
 beforeAll(async () => {
-  csms = await MqttProbe.connect(env.MQTT_URL);
+  csms = await MqttProbe.connect();
   await csms.subscribe("ocpp/#");
 });
 
@@ -54,9 +55,11 @@ describe("GET /gateways/ocpp/metrics", () => {
     expect(sample(text, "ocpp_gateway_callerrors_sent")).toBe(1);
     expect(sample(text, "ocpp_gateway_outbox_depth")).toBe(0);
     expect(sample(text, "ocpp_gateway_enabled")).toBe(1);
-    expect(sample(text, 'ocpp_gateway_broker_link_up{shard="0"}')).toBe(1);
-    expect(sample(text, 'ocpp_gateway_broker_link_state{shard="0",state="connected"}')).toBe(1);
-    expect(sample(text, 'ocpp_gateway_broker_link_published{shard="0"}')).toBeGreaterThanOrEqual(3);
+    expect(sample(text, 'ocpp_gateway_broker_link_up{shard="enam/0"}')).toBe(1);
+    expect(sample(text, 'ocpp_gateway_broker_link_state{shard="enam/0",state="connected"}')).toBe(1);
+    expect(sample(text, 'ocpp_gateway_broker_link_published{shard="enam/0"}')).toBeGreaterThanOrEqual(3);
+    // Every shard of the configuration answered.
+    expect(sample(text, "ocpp_gateway_shards_unanswered")).toBe(0);
     // Every line is a comment or `name{labels} number`.
     for (const line of text.trimEnd().split("\n")) expect(line).toMatch(/^(# (HELP|TYPE) \w+ .+|\w+(\{[^}]*\})? -?\d+(\.\d+)?)$/);
     a.close();

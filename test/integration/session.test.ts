@@ -1,10 +1,12 @@
-// OCPP-J session rules through the real Worker, ChargePoint object (alarms, storage) and a real broker, with short
-// intervals from the gateway configuration (KV is per test file, so this file's configuration is its own).
+// OCPP-J session rules through the real Worker, the charge points' gateway shard (timers, storage) and a real
+// broker, with short intervals from the gateway configuration (KV is per test file, so this file's configuration is
+// its own).
 import { env } from "cloudflare:test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CONFIG_KV_KEY } from "../../src/objects/config-store";
+import { CONFIG_KV_KEY } from "../../src/config/store";
 import { ChargePointSocket } from "../worker-helpers/charge-point-socket";
 import { MqttProbe, type Received } from "../worker-helpers/mqtt-probe";
+import { addressOf, nameOf, stubOf } from "../worker-helpers/shards";
 
 let csms: MqttProbe;
 
@@ -18,7 +20,7 @@ beforeAll(async () => {
       dnstream: { awaiting_timeout: "1s", max_mqueue_len: 2, session_expiry_interval: "2s" },
     }),
   );
-  csms = await MqttProbe.connect(env.MQTT_URL);
+  csms = await MqttProbe.connect();
   await csms.subscribe("ocpp/#");
 });
 
@@ -64,7 +66,7 @@ describe("downstream calls", () => {
     cp.close();
   });
 
-  it("an unanswered call times out (alarm): CALLERROR envelope, then the next call goes out", async () => {
+  it("an unanswered call times out (timer): CALLERROR envelope, then the next call goes out", async () => {
     const cp = await connected("s-timeout");
     await csms.publish("ocpp/cs/s-timeout", reset("t1"));
     await csms.publish("ocpp/cs/s-timeout", reset("t2"));
@@ -80,11 +82,19 @@ describe("downstream calls", () => {
   it("refuses calls beyond the queue, duplicates, and calls to an absent charge point", async () => {
     const cp = await connected("s-full");
     for (const id of ["q1", "q2", "q3", "q4"]) await csms.publish("ocpp/cs/s-full", reset(id));
+    // Another call reusing a queued call's UniqueId is a duplicate; the very same message again is the broker's
+    // redelivery (QoS 1 is at least once) and is dropped quietly.
+    await csms.publish("ocpp/cs/s-full", { ...reset("q2"), Payload: { type: "Hard" } });
     await csms.publish("ocpp/cs/s-full", reset("q2"));
     await settled("s-full");
     expect((await csms.next(on("ocpp/cp/s-full/Reply", "q4"))).json()).toMatchObject({ Reason: "queue_full", ErrorCode: "GenericError" });
     expect((await csms.next(on("ocpp/cp/s-full/Reply", "q2"))).json()).toMatchObject({ Reason: "duplicate", ErrorCode: "ProtocolError" });
+    expect(csms.pending("ocpp/cp/s-full/Reply")).toEqual([]);
     cp.close();
+    // A charge point that has been connected (its shard keeps its downstream filter) and is gone now.
+    const gone = await connected("s-nobody");
+    gone.close();
+    await csms.next(event("s-nobody", "client.disconnected"));
     await csms.publish("ocpp/cs/s-nobody", reset("n1"));
     expect((await csms.next(on("ocpp/cp/s-nobody/Reply", "n1"))).json()).toMatchObject({ Reason: "not_connected" });
   });
@@ -110,7 +120,7 @@ describe("downstream calls", () => {
   });
 });
 
-describe("heartbeat and idle timeout (alarms)", () => {
+describe("heartbeat and idle timeout (timers)", () => {
   it("closes a silent connection (keepalive_timeout) and keeps one that talks", async () => {
     const silent = await connected("s-silent");
     const talker = await connected("s-talker");
@@ -173,15 +183,16 @@ describe("lifecycle events", () => {
     expect((await csms.next(event("s-life", "client.disconnected"))).json()).toMatchObject({ reason: "replaced" });
     await csms.next(event("s-life", "client.connected"));
 
-    const stub = env.CHARGE_POINT.get(env.CHARGE_POINT.idFromName("s-life"));
-    expect(await stub.kick()).toBe(true);
+    const shard = addressOf("s-life");
+    const kick = () => stubOf(shard).kick(nameOf(shard), "s-life");
+    expect(await kick()).toBe(true);
     expect(await second.whenClosed()).toEqual({ code: 1000, reason: "kicked" });
     const kicked = (await csms.next(event("s-life", "client.disconnected"))).json();
     expect(kicked).toMatchObject({ reason: "kicked" });
     expect(kicked.disconnected_at as number).toBeGreaterThanOrEqual(kicked.connected_at as number);
-    expect(await stub.kick()).toBe(false);
+    expect(await kick()).toBe(false);
 
-    const late = await MqttProbe.connect(env.MQTT_URL);
+    const late = await MqttProbe.connect();
     await late.subscribe("ocpp/events/s-life");
     expect((await late.next(event("s-life", "client.disconnected"))).json()).toMatchObject({ reason: "kicked" });
     late.close();

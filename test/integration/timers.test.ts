@@ -1,25 +1,31 @@
-// The ChargePoint object's timers and stored state against values that are legal but extreme, or written by an
-// earlier version: the real Worker, object, storage alarm and broker.
-import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ChargePoint } from "../../src/objects/charge-point";
-import { readAttachment } from "../../src/objects/attachment";
-import { SqlOutboxStore } from "../../src/objects/outbox-store";
+// A gateway shard's timers and stored state against values that are legal but extreme, or written by an earlier
+// version: the real Worker, shard, its storage, its watchdog alarm and the broker.
+import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { MAX_HEARTBEAT_INTERVAL_S } from "../../src/session/lifecycle";
+import { RETENTION_MS } from "../../src/shard/member";
 import { ChargePointSocket } from "../worker-helpers/charge-point-socket";
 import { MqttProbe, type Received } from "../worker-helpers/mqtt-probe";
+import { addressOf, linkOf, nameOf, rows, stubOf } from "../worker-helpers/shards";
 
 let csms: MqttProbe;
 
 beforeAll(async () => {
-  csms = await MqttProbe.connect(env.MQTT_URL);
+  csms = await MqttProbe.connect();
   await csms.subscribe("ocpp/#");
 });
 
 afterAll(() => csms.close());
 
 const on = (topic: string, uniqueId?: string) => (m: Received) => m.topic === topic && (uniqueId === undefined || m.json().UniqueId === uniqueId);
-const stubOf = (cid: string) => env.CHARGE_POINT.get(env.CHARGE_POINT.idFromName(cid));
+
+/** What a test reaches into: the shard's members (src/shard/member.ts) and its configuration caches. */
+interface ShardInside {
+  readonly members: Map<string, { timerAt: number; conn?: unknown; cached?: unknown; record?: Record<string, unknown>; schedule(): void }>;
+  readonly configs: Map<number, unknown>;
+  readonly configIds: Map<string, number>;
+}
+const inside = (instance: unknown) => instance as ShardInside;
 
 async function booted(cid: string, interval: number): Promise<ChargePointSocket> {
   const cp = await ChargePointSocket.open(cid);
@@ -30,17 +36,36 @@ async function booted(cid: string, interval: number): Promise<ChargePointSocket>
   return cp;
 }
 
+/** Every row the shard stores for `cid`, table by table (empty tables left out). */
+async function storedFor(cid: string): Promise<Record<string, number>> {
+  const found: Record<string, number> = {};
+  for (const table of ["sessions", "dn_queue", "dn_inflight", "dn_timed_out", "outbox", "outbox_retry"]) {
+    const [row] = await rows<{ n: number }>(addressOf(cid), `SELECT COUNT(*) AS n FROM ${table} WHERE cid = ?`, cid);
+    if ((row?.n ?? 0) > 0) found[table] = row?.n ?? 0;
+  }
+  // Its downstream filter and its claims filter.
+  const filters = await rows<{ filter: string }>(addressOf(cid), "SELECT filter FROM filters WHERE filter LIKE ?", `%/${cid}`);
+  if (filters.length > 0) found.filters = filters.length;
+  return found;
+}
+
 describe("timers", () => {
-  it("a BootNotification answer with interval 2^53 − 1 (schema-valid) leaves the alarm working", async () => {
+  it("a BootNotification answer with interval 2^53 − 1 (schema-valid) leaves the timers working", async () => {
     const cid = "timers-huge-interval";
     const cp = await booted(cid, Number.MAX_SAFE_INTEGER);
-    const stub = stubOf(cid);
-    // The first alarm (the idle timeout's) reschedules for the heartbeat check: that must not throw.
+    const stub = stubOf(addressOf(cid));
+    // The shard's watchdog re-arms every member's timer for its earliest deadline: that must not throw.
     expect(await runDurableObjectAlarm(stub)).toBe(true);
-    const alarm = await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm());
-    expect(alarm).not.toBeNull();
-    expect(alarm as number).toBeLessThanOrEqual(Date.now() + 2 * MAX_HEARTBEAT_INTERVAL_S * 1000 + 60_000);
-    // And the object still serves the charge point.
+    const armed = await runInDurableObject(stub, async (instance, state) => ({
+      timerAt: inside(instance).members.get(cid)?.timerAt,
+      alarm: await state.storage.getAlarm(),
+    }));
+    // The heartbeat check is due within two of the longest intervals the gateway takes (7 days).
+    expect(Number.isFinite(armed.timerAt)).toBe(true);
+    expect(armed.timerAt as number).toBeLessThanOrEqual(Date.now() + 2 * MAX_HEARTBEAT_INTERVAL_S * 1000 + 60_000);
+    // The watchdog itself is armed again.
+    expect(armed.alarm).not.toBeNull();
+    // And the shard still serves the charge point.
     cp.send([2, "hb", "Heartbeat", {}]);
     await csms.next(on(`ocpp/cp/${cid}`, "hb"));
     expect(cp.closed).toBeUndefined();
@@ -48,26 +73,35 @@ describe("timers", () => {
   });
 });
 
+/** A member as the silence test drives it (src/shard/member.ts). */
+interface MemberInside {
+  run<T>(what: string, task: () => Promise<T>, fallback: T): Promise<T>;
+  tick(): Promise<void>;
+  socketState(): { lastSeen: number; heartbeatSince: number; answeredAt: number } | undefined;
+}
+
 describe("the silence check judges when frames arrived", () => {
-  it("a frame that arrived while the alarm's check waited its turn keeps the connection, and is relayed", async () => {
+  it("a frame that arrived while the timer's check waited its turn keeps the connection, and is relayed", async () => {
     const cid = "timers-arrived-first";
     const cp = await booted(cid, 60);
-    await runInDurableObject(stubOf(cid), async (instance: ChargePoint, state) => {
-      const [ws] = state.getWebSockets();
-      const attachment = ws === undefined ? undefined : readAttachment(ws);
-      if (ws === undefined || attachment === undefined) throw new Error("the charge point's socket is not there");
+    const stub = stubOf(addressOf(cid));
+    // The member is busy with an earlier task (a slow publish, say) and its timer's check is queued behind it.
+    const queued = await runInDurableObject(stub, (instance) => {
+      const member = inside(instance).members.get(cid) as unknown as MemberInside | undefined;
+      const state = member?.socketState();
+      if (member === undefined || state === undefined) throw new Error("the charge point is not connected here");
       // Silent for 3 minutes by its state: the check is due and would close it (heartbeat 60 s, backoff 1).
-      attachment.lastSeen = attachment.heartbeatSince = Date.now() - 180_000;
-      // The object is busy with an earlier task (a slow publish, say): the alarm comes and waits its turn, then a
-      // frame arrives and waits behind it.
-      let release = (): void => undefined;
-      const busy = new Promise<void>((resolve) => (release = resolve));
-      const queue = (instance as unknown as { serialize(task: () => Promise<void>): Promise<void> }).serialize(() => busy);
-      const alarm = instance.alarm();
-      const frame = instance.webSocketMessage(ws, JSON.stringify([2, "late-1", "Heartbeat", {}]));
-      release();
-      await Promise.all([queue, alarm, frame]);
+      state.lastSeen = state.heartbeatSince = state.answeredAt = Date.now() - 180_000;
+      const busy = new Promise<void>((resolve) => ((globalThis as { releaseMember?: () => void }).releaseMember = resolve));
+      void member.run("busy", () => busy, undefined);
+      void member.run("tick", () => member.tick(), undefined);
+      return true;
     });
+    expect(queued).toBe(true);
+    // Then a frame arrives, and waits its turn behind the check.
+    cp.send([2, "late-1", "Heartbeat", {}]);
+    await new Promise((r) => setTimeout(r, 300));
+    await runInDurableObject(stub, () => (globalThis as { releaseMember?: () => void }).releaseMember?.());
     expect((await csms.next(on(`ocpp/cp/${cid}`, "late-1"))).json()).toMatchObject({ Action: "Heartbeat" });
     expect(cp.closed).toBeUndefined();
     cp.close();
@@ -78,13 +112,20 @@ describe("stored state from an earlier version", () => {
   it("a connection's stored configuration that lacks fields is completed (or replaced) before use", async () => {
     const cid = "timers-old-config";
     const cp = await booted(cid, 60);
-    const stub = stubOf(cid);
-    await runInDurableObject(stub, async (instance, state) => {
-      const stored = (await state.storage.get<{ config: Record<string, unknown> }>("connection")) as { config: Record<string, unknown> };
-      const { dnstream: _dnstream, max_frames_per_second: _rate, ...older } = stored.config;
-      await state.storage.put("connection", { ...stored, config: older });
-      // As after an eviction: the next handler reads the stored record again.
-      (instance as unknown as { stored: unknown }).stored = undefined;
+    await runInDurableObject(stubOf(addressOf(cid)), (instance, state) => {
+      const { sql } = state.storage;
+      const { config_id: id } = sql.exec<{ config_id: number }>("SELECT config_id FROM sessions WHERE cid = ?", cid).one();
+      const stored = JSON.parse(sql.exec<{ json: string }>("SELECT json FROM configs WHERE id = ?", id).one().json) as Record<string, unknown>;
+      const { dnstream: _dnstream, max_frames_per_second: _rate, ...older } = stored;
+      sql.exec("UPDATE configs SET json = ? WHERE id = ?", JSON.stringify(older), id);
+      // As after a restart: the shard and the member read the stored configuration again.
+      const shard = inside(instance);
+      shard.configs.clear();
+      shard.configIds.clear();
+      const member = shard.members.get(cid);
+      if (member === undefined) throw new Error("no member");
+      member.conn = undefined;
+      member.cached = undefined;
     });
     await csms.publish(`ocpp/cs/${cid}`, { MessageTypeId: 2, UniqueId: "old-1", Action: "Reset", Payload: { type: "Soft" } });
     expect(await cp.nextFrame()).toEqual([2, "old-1", "Reset", { type: "Soft" }]);
@@ -94,34 +135,52 @@ describe("stored state from an earlier version", () => {
   });
 });
 
-describe("charge points that never connected", () => {
-  it("a command for one leaves no storage behind", async () => {
-    const cid = "timers-never";
-    await csms.publish(`ocpp/cs/${cid}`, { MessageTypeId: 2, UniqueId: "n-1", Action: "Reset", Payload: { type: "Soft" } });
-    expect((await csms.next(on(`ocpp/cp/${cid}/Reply`, "n-1"))).json()).toMatchObject({ Reason: "not_connected", ErrorCode: "GenericError" });
-    const left = await runInDurableObject(stubOf(cid), async (_instance, state) => [...(await state.storage.list()).keys()]);
-    expect(left.filter((k) => !k.startsWith("__"))).toEqual([]);
+describe("charge points the shard no longer holds", () => {
+  it("one whose retention ended is forgotten: nothing of it is left in storage, and its filters are unsubscribed", async () => {
+    const cid = "timers-forgotten";
+    const cp = await booted(cid, 60);
+    cp.close();
+    await csms.next((m) => m.topic === `ocpp/events/${cid}` && m.json().event === "client.disconnected");
+    await vi.waitFor(async () => expect(await storedFor(cid)).toMatchObject({ sessions: 1, filters: 2 }));
+    // Its session expired long ago and it has been remembered for RETENTION_MS since it went.
+    await runInDurableObject(stubOf(addressOf(cid)), (instance, state) => {
+      const member = inside(instance).members.get(cid);
+      if (member?.record === undefined) throw new Error("no member");
+      const closedAt = Date.now() - RETENTION_MS - 1;
+      const record: Record<string, unknown> = { ...member.record, closedAt };
+      delete record.expiresAt;
+      member.record = record;
+      state.storage.sql.exec("UPDATE sessions SET closed_at = ?, expires_at = NULL WHERE cid = ?", closedAt, cid);
+      member.schedule();
+    });
+    await vi.waitFor(async () => expect(await storedFor(cid)).toEqual({}), { timeout: 10_000 });
+    expect(await runInDurableObject(stubOf(addressOf(cid)), (instance) => inside(instance).members.has(cid))).toBe(false);
+    expect((await linkOf(addressOf(cid))).filters).not.toContain(`ocpp/cs/${cid}`);
   });
 
-  it("a not_connected report left waiting in the outbox by a broker outage goes out on the object's alarm; then nothing is left", async () => {
-    const cid = "timers-never-queued";
-    const stub = stubOf(cid);
+  it("a report left in the outbox by a broker outage, for a charge point it no longer holds, goes out after a restart; then nothing is left", async () => {
+    const cid = "timers-outbox-only";
+    const address = addressOf(cid);
     const report = JSON.stringify({ MessageTypeId: 4, UniqueId: "q-1", Action: "Reset", ErrorCode: "GenericError", ErrorDescription: "charge point is not connected", ErrorDetails: {}, Origin: "gateway", Reason: "not_connected" });
-    // The state such an outage leaves: the report kept in the outbox, a retry due, the alarm armed.
-    await runInDurableObject(stub, async (_instance, state) => {
-      const store = new SqlOutboxStore(state.storage);
-      await store.append({ topic: `ocpp/cp/${cid}/Reply`, payload: report, retain: false, queuedAt: Date.now() });
-      await store.setRetry({ at: Date.now() - 1, attempts: 1 });
-      await state.storage.put("unconnected:cid", cid);
-      await state.storage.setAlarm(Date.now());
+    // The state such an outage leaves: the report kept in the outbox, a retry due, no session, the watchdog armed.
+    await stubOf(address).status(nameOf(address));
+    await runInDurableObject(stubOf(address), async (_instance, state) => {
+      state.storage.sql.exec(
+        "INSERT INTO outbox (cid, topic, payload, retain, queued_at) VALUES (?, ?, ?, 0, ?)",
+        cid,
+        `ocpp/cp/${cid}/Reply`,
+        report,
+        Date.now() - 5_000,
+      );
+      state.storage.sql.exec("INSERT OR REPLACE INTO outbox_retry (cid, at, attempts) VALUES (?, ?, 1)", cid, Date.now() - 1);
+      await state.storage.setAlarm(Date.now() + 60_000);
     });
-    // The alarm is due at once, so the runtime runs it.
-    expect((await csms.next(on(`ocpp/cp/${cid}/Reply`, "q-1"))).json()).toMatchObject({ Reason: "not_connected" });
-    const left = await runInDurableObject(stub, async (_instance, state) => ({
-      keys: [...(await state.storage.list()).keys()].filter((k) => !k.startsWith("__")),
-      outbox: await new SqlOutboxStore(state.storage).length(),
-    }));
-    expect(left).toEqual({ keys: [], outbox: 0 });
+    // A restart: the shard reads its storage again, on its watchdog alarm.
+    await abortAllDurableObjects();
+    expect(await runDurableObjectAlarm(stubOf(address))).toBe(true);
+    expect((await csms.next(on(`ocpp/cp/${cid}/Reply`, "q-1"), 10_000)).json()).toMatchObject({ Reason: "not_connected" });
+    await vi.waitFor(async () => expect(await storedFor(cid)).toEqual({}));
+    expect(await runInDurableObject(stubOf(address), (instance) => inside(instance).members.has(cid))).toBe(false);
   });
 });
 
@@ -134,8 +193,8 @@ describe("a charge point that comes back speaking another OCPP version", () => {
     await csms.publish(`ocpp/cs/${cid}`, reset16("v-2"));
     expect((await v16.nextFrame())[1]).toBe("v-1");
     // v-2 waits in the queue behind the outstanding v-1 before the charge point goes.
-    const stub = stubOf(cid);
-    for (let i = 0; (await stub.clientStats()).mqueue_len < 1; i++) {
+    const address = addressOf(cid);
+    for (let i = 0; ((await stubOf(address).client(nameOf(address), cid))?.mqueue_len ?? 0) < 1; i++) {
       if (i > 100) throw new Error("v-2 was never queued");
       await new Promise((r) => setTimeout(r, 20));
     }

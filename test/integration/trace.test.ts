@@ -2,7 +2,7 @@
 // taken for the charge point's connection, and who may open one.
 import { env, SELF } from "cloudflare:test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MAX_WATCHERS, TRACE_TEXT_MAX } from "../../src/objects/trace";
+import { MAX_WATCHERS, TRACE_TEXT_MAX } from "../../src/shard/trace";
 import { ChargePointSocket } from "../worker-helpers/charge-point-socket";
 import { MqttProbe, type Received } from "../worker-helpers/mqtt-probe";
 
@@ -98,7 +98,7 @@ async function connected(cid: string): Promise<ChargePointSocket> {
 }
 
 beforeAll(async () => {
-  csms = await MqttProbe.connect(env.MQTT_URL);
+  csms = await MqttProbe.connect();
   await csms.subscribe("ocpp/#");
 });
 

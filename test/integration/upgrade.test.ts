@@ -1,14 +1,11 @@
-// Upgrade rules (reference §3), checked through the real Worker. Every refusal happens before any ChargePoint
-// object exists.
-import { env, listDurableObjectIds, SELF } from "cloudflare:test";
+// Upgrade rules (reference §3), checked through the real Worker. Every refusal happens before any
+// gateway shard is asked to hold the charge point.
+import { env, SELF } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
-import { CONFIG_KV_KEY } from "../../src/objects/config-store";
+import { CONFIG_KV_KEY } from "../../src/config/store";
 import { ChargePointSocket } from "../worker-helpers/charge-point-socket";
+import { anyShardHolds } from "../worker-helpers/shards";
 
-async function objectExists(cid: string): Promise<boolean> {
-  const id = env.CHARGE_POINT.idFromName(cid);
-  return (await listDurableObjectIds(env.CHARGE_POINT)).some((other) => other.equals(id));
-}
 
 function upgrade(path: string, headers: Record<string, string> = {}): Promise<Response> {
   return SELF.fetch(`http://gateway${path}`, { headers: { Upgrade: "websocket", ...headers } });
@@ -38,17 +35,17 @@ describe("charge point id", () => {
     ["/ocpp/CP%EF%BC%8F001", "unsupported_clientid", "CP\uFF0F001"], // fullwidth solidus
     ["/ocpp/CP-e%CC%81", "unsupported_clientid", "CP-e\u0301"], // NFD twin of CP-é
     [`/ocpp/${"%F0%9F%98%80".repeat(50)}`, "unsupported_clientid", "\u{1F600}".repeat(50)], // emoji
-  ])("%s → 400 %s, no object created", async (path, reason, cid) => {
+  ])("%s → 400 %s, no shard holds it", async (path, reason, cid) => {
     const res = await upgrade(path, { "Sec-WebSocket-Protocol": "ocpp1.6" });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ code: "BAD_REQUEST", reason, message: expect.stringMatching(/^charge point id /) });
-    expect(await objectExists(cid)).toBe(false);
+    expect(await anyShardHolds(cid)).toBe(false);
   });
 
   it("accepts the NFC form of an id and ids of one script", async () => {
     for (const cid of ["CP-\u00e9", "\u6771\u4eac\u30b9\u30c6\u30fc\u30b7\u30e7\u30f31", "\u041c\u043e\u0441\u043a\u0432\u0430-1"]) {
       (await ChargePointSocket.open(cid)).close();
-      expect(await objectExists(cid)).toBe(true);
+      expect(await anyShardHolds(cid)).toBe(true);
     }
   });
 
@@ -56,25 +53,25 @@ describe("charge point id", () => {
     const cid = `CP 1|é-${"y".repeat(57)}`;
     expect([...cid].length).toBe(64);
     const cp = await ChargePointSocket.open(cid);
-    expect(await objectExists(cid)).toBe(true);
+    expect(await anyShardHolds(cid)).toBe(true);
     cp.close();
   });
 });
 
 describe("upgrade and subprotocol", () => {
-  it("answers a plain request with 426 and no object", async () => {
+  it("answers a plain request with 426; no shard holds it", async () => {
     const res = await SELF.fetch("http://gateway/ocpp/plain-get");
     expect(res.status).toBe(426);
     expect(res.headers.get("Upgrade")).toBe("websocket");
     expect(await res.json()).toMatchObject({ code: "UPGRADE_REQUIRED" });
-    expect(await objectExists("plain-get")).toBe(false);
+    expect(await anyShardHolds("plain-get")).toBe(false);
   });
 
   it("refuses when none of the offered subprotocols is supported", async () => {
     const res = await upgrade("/ocpp/proto-none", { "Sec-WebSocket-Protocol": "ocpp2.0, ocpp1.5" });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ reason: "no_supported_subprotocol" });
-    expect(await objectExists("proto-none")).toBe(false);
+    expect(await anyShardHolds("proto-none")).toBe(false);
   });
 
   it("the charge point's order of preference decides among 1.6, 2.0.1 and 2.1", async () => {
@@ -97,7 +94,7 @@ describe("upgrade and subprotocol", () => {
       const colon = await upgrade("/ocpp/site:1", { "Sec-WebSocket-Protocol": proto });
       expect([colon.status, ((await colon.json()) as { reason: string }).reason]).toEqual([400, "unsupported_clientid"]);
     }
-    expect(await objectExists(long)).toBe(false);
+    expect(await anyShardHolds(long)).toBe(false);
     const v16 = await ChargePointSocket.open(long, "ocpp1.6");
     expect(v16.response.status).toBe(101);
     v16.close();
@@ -144,11 +141,11 @@ describe("configuration at the door", () => {
     await env.GATEWAY_KV.delete(CONFIG_KV_KEY);
   });
 
-  it("a disabled gateway answers 503 and creates no object", async () => {
+  it("a disabled gateway answers 503; no shard holds the charge point", async () => {
     await env.GATEWAY_KV.put(CONFIG_KV_KEY, JSON.stringify({ enable: false }));
     const res = await upgrade("/ocpp/while-disabled", { "Sec-WebSocket-Protocol": "ocpp1.6" });
     expect(res.status).toBe(503);
-    expect(await objectExists("while-disabled")).toBe(false);
+    expect(await anyShardHolds("while-disabled")).toBe(false);
   });
 
   it("serves charge points under a configured path", async () => {

@@ -3,7 +3,7 @@
 import { env, SELF } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { createApp } from "../../src/http/app";
-import { CONFIG_KV_KEY } from "../../src/objects/config-store";
+import { CONFIG_KV_KEY } from "../../src/config/store";
 
 const AUTH = `Basic ${btoa("test-key:test-secret-0123456789abcdefghijkl")}`;
 

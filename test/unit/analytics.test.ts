@@ -1,7 +1,7 @@
-// The Analytics Engine points (src/objects/analytics.ts) against a fake dataset: layout, deltas, one tick per slot,
+// The Analytics Engine points (src/shard/analytics.ts) against a fake dataset: layout, deltas, one tick per slot,
 // nothing without the binding, and a failing binding never throws out.
 import { describe, expect, it } from "vitest";
-import { GatewayAnalytics, isReported, TICK_SLOT_MS, type ConnectionFigures, type DataPointSink, type LinkFigures } from "../../src/objects/analytics";
+import { GatewayAnalytics, isReported, TICK_SLOT_MS, type ConnectionFigures, type DataPointSink, type LinkFigures } from "../../src/shard/analytics";
 
 class FakeDataset implements DataPointSink {
   readonly points: AnalyticsEngineDataPoint[] = [];
@@ -18,7 +18,7 @@ function figures(over: Partial<ConnectionFigures> = {}): Figures {
   return { cid: "CP-1", protocol: "ocpp1.6", connectedAt: SLOT_START - 60_000, recv: 0, sent: 0, malformed: 0, invalid: 0, callErrors: 0, dropped: 0, ...over };
 }
 
-const link: LinkFigures = { shard: 2, state: "connected", clientId: "gw-2", attached: 5, connects: 1, published: 40, delivered: 7, refused: 1, dropped: 0, sessionsDiscarded: 0 };
+const link: LinkFigures = { shard: "weur/2", state: "connected", clientId: "gw-weur-2", attached: 5, connects: 1, published: 40, delivered: 7, refused: 1, dropped: 0, sessionsDiscarded: 0 };
 
 describe("GatewayAnalytics", () => {
   it("writes one connection point at the end: kind, version, id, reason, counters, duration", () => {
@@ -54,14 +54,16 @@ describe("GatewayAnalytics", () => {
     expect(isReported(f.reported)).toBe(true);
   });
 
-  it("writes a link point with its state and counters", () => {
+  it("writes a link point per shard with its region, index, state and counters", () => {
     const ds = new FakeDataset();
     new GatewayAnalytics(ds).linkTick({ ...link, state: "waiting", lastError: { message: "x".repeat(1000) } });
     expect(ds.points).toHaveLength(1);
     const [point] = ds.points;
-    expect(point?.indexes).toEqual(["link-2"]);
-    expect(point?.blobs?.slice(0, 3)).toEqual(["link", "waiting", "gw-2"]);
+    expect(point?.indexes).toEqual(["link-weur/2"]);
+    expect(point?.blobs?.slice(0, 3)).toEqual(["link", "waiting", "gw-weur-2"]);
     expect(point?.blobs?.[3]).toHaveLength(256);
+    // The shard's region, and its index as double1.
+    expect(point?.blobs?.[4]).toBe("weur");
     expect(point?.doubles).toEqual([2, 0, 5, 1, 40, 7, 1, 0, 0]);
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SessionRecovery, STALLED_RESUMES_BEFORE_DISCARD } from "../../src/objects/link-recovery";
+import { SessionRecovery, STALLED_RESUMES_BEFORE_DISCARD } from "../../src/link/recovery";
 
 describe("SessionRecovery: when the broker link gives up its persistent session", () => {
   it("a message too big for the runtime: the next connection is clean and starts at once", () => {

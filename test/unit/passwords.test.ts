@@ -2,7 +2,7 @@
 // authenticator's configured algorithm (observed through the Web Crypto calls the check makes).
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { decoyHash, hashCost, hashPassword, type HashAlgorithm } from "../../src/auth/passwords";
-import { AuthStore, type Authenticator, type StoredUser } from "../../src/objects/auth-store";
+import { AuthStore, type Authenticator, type StoredUser } from "../../src/auth/store";
 
 const PBKDF2: HashAlgorithm = { name: "pbkdf2", mac_fun: "sha512", iterations: 20_000, dk_length: 48 };
 const authenticator = (algorithm?: HashAlgorithm): Authenticator => ({

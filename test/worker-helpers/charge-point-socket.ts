@@ -25,10 +25,11 @@ export class ChargePointSocket {
     });
   }
 
-  static async open(cid: string, protocols: string | null = "ocpp1.6"): Promise<ChargePointSocket> {
+  /** `cf`: where Cloudflare's edge received the request (miniflare's own is continent NA → region enam). */
+  static async open(cid: string, protocols: string | null = "ocpp1.6", cf?: { colo?: string; continent?: string }): Promise<ChargePointSocket> {
     const headers: Record<string, string> = { Upgrade: "websocket" };
     if (protocols !== null) headers["Sec-WebSocket-Protocol"] = protocols;
-    const response = await SELF.fetch(`http://gateway/ocpp/${encodeURIComponent(cid)}`, { headers });
+    const response = await SELF.fetch(`http://gateway/ocpp/${encodeURIComponent(cid)}`, { headers, ...(cf === undefined ? {} : { cf }) });
     const ws = response.webSocket;
     if (response.status !== 101 || ws === null) {
       throw new Error(`upgrade refused: ${response.status} ${await response.text()}`);

@@ -5,6 +5,7 @@
 import { Buffer } from "node:buffer";
 import mqttPacket from "mqtt-packet";
 import type { Packet } from "mqtt-packet";
+import { brokerWsUrl } from "./broker-urls";
 
 export interface Received {
   readonly topic: string;
@@ -20,7 +21,8 @@ export class MqttProbe {
 
   private constructor(private readonly ws: WebSocket) {}
 
-  static async connect(url: string, clientId = `probe-${crypto.randomUUID()}`): Promise<MqttProbe> {
+  /** A clean session (MQTT 3.1.1 §3.1.2.4); connecting with a shard's client id discards that shard's session. */
+  static async connect(url: string = brokerWsUrl, clientId = `probe-${crypto.randomUUID()}`): Promise<MqttProbe> {
     const ws = new WebSocket(url, "mqtt");
     ws.binaryType = "arraybuffer";
     const probe = new MqttProbe(ws);
@@ -51,11 +53,20 @@ export class MqttProbe {
     if (p.cmd === "publish") {
       const text = Buffer.from(p.payload).toString("utf8");
       this.received.push({ topic: p.topic, text, json: () => JSON.parse(text) as Record<string, unknown> });
-      if (p.qos === 1 && p.messageId !== undefined) this.ws.send(mqttPacket.generate({ cmd: "puback", messageId: p.messageId }));
+      if (p.qos === 1 && p.messageId !== undefined) this.sendQuietly(mqttPacket.generate({ cmd: "puback", messageId: p.messageId }));
       for (const w of this.waiting) w();
     } else if ((p.cmd === "suback" || p.cmd === "puback") && p.messageId !== undefined) {
       this.acks.get(p.messageId)?.();
       this.acks.delete(p.messageId);
+    }
+  }
+
+  /** A message that arrives while the probe closes is not acknowledged (its socket is gone). */
+  private sendQuietly(bytes: Uint8Array): void {
+    try {
+      this.ws.send(bytes);
+    } catch {
+      // closed
     }
   }
 

@@ -9,7 +9,7 @@ import { Hono } from "hono";
 import { passwordProblem } from "../../auth/password-rules";
 import { DEFAULT_HASH_ALGORITHM } from "../../auth/passwords";
 import { validateAuthenticator, validateUserCreate, validateUserUpdate } from "../../generated/gateway-validators.gen.js";
-import { AuthStore, type Authenticator } from "../../objects/auth-store";
+import { AuthStore, type Authenticator } from "../../auth/store";
 import { userIdProblem } from "../../ocpp/identity";
 import { ApiError } from "../errors";
 import { AUTHENTICATOR_CREDENTIAL, LoginThrottle, userCredential } from "../login-throttle";

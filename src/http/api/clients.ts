@@ -1,103 +1,52 @@
 /**
- * `/gateways/ocpp/clients[/{clientid}]` (EMQX shapes): the connected charge points from the ClientRegistry
- * object, with live figures from each one's ChargePoint object; DELETE kicks.
+ * `/gateways/ocpp/clients[/{clientid}]` (EMQX shapes): the connected charge points, asked of every shard and merged
+ * in id order (each shard returns at most page × limit rows and its count); DELETE kicks.
  */
 import { Hono } from "hono";
-import { durationMs } from "../../config/gateway-config";
-import type { ClientStats } from "../../objects/charge-point";
-import { clientRegistry, type RegisteredClient } from "../../objects/client-registry";
-import { loadGatewayConfig } from "../../objects/config-store";
+import { loadGatewayConfig } from "../../config/store";
+import type { ClientView } from "../../shard/clients";
 import { ApiError } from "../errors";
+import { everyShard, holderOf } from "../shards";
 import { meta, paging } from "./request";
-
-function chargePoint(env: Env, cid: string) {
-  return env.CHARGE_POINT.get(env.CHARGE_POINT.idFromName(cid));
-}
-
-/**
- * The client as EMQX shows it, or undefined when its object says the registered connection is not open (it ended
- * in a restart that delivered no close event: asking the object ends it there and removes it from the registry).
- */
-async function describe(env: Env, client: RegisteredClient) {
-  const [stats, config] = await Promise.all([chargePoint(env, client.clientid).clientStats() as Promise<ClientStats>, loadGatewayConfig(env)]);
-  if (!stats.connected || stats.conn_id !== client.conn_id) return undefined;
-  return {
-    node: "cloudflare",
-    clientid: client.clientid,
-    username: client.username,
-    proto_name: "OCPP",
-    proto_ver: client.proto_ver,
-    ip_address: client.ip_address,
-    client_certificate: certificateOf(client),
-    port: null,
-    mountpoint: config.mountpoint,
-    is_bridge: false,
-    connected: true,
-    connected_at: new Date(client.connected_at).toISOString(),
-    created_at: new Date(client.connected_at).toISOString(),
-    keepalive: stats.keepalive,
-    clean_start: true,
-    expiry_interval: durationMs(config.dnstream.session_expiry_interval) / 1000,
-    subscriptions_cnt: 1,
-    inflight_cnt: stats.inflight_cnt,
-    inflight_max: 1,
-    mqueue_len: stats.mqueue_len,
-    mqueue_max: config.dnstream.max_mqueue_len,
-    outbox_len: stats.outbox_len,
-    outbox_max: config.upstream.outbox_max_len,
-    recv_msg: stats.recv_msg,
-    send_msg: stats.send_msg,
-    malformed_msg: stats.malformed,
-    invalid_msg: stats.invalid,
-    dropped_msg: stats.dropped,
-  };
-}
-
-/** The certificate the client authenticated with (ours; security profile 3), or null. */
-function certificateOf(client: RegisteredClient): unknown {
-  if (client.client_certificate === null || client.client_certificate === undefined) return null;
-  try {
-    return JSON.parse(client.client_certificate) as unknown;
-  } catch {
-    return null;
-  }
-}
 
 function notFound(cid: string): ApiError {
   return new ApiError(404, "RESOURCE_NOT_FOUND", `client '${cid}' not found`);
 }
 
-async function registered(env: Env, cid: string): Promise<RegisteredClient> {
-  const client = await clientRegistry(env).get(cid);
-  if (client === undefined) throw notFound(cid);
-  return client;
-}
-
 export const clientsApi = new Hono<{ Bindings: Env }>()
   .get("/", async (c) => {
     const page = paging(c);
+    const config = await loadGatewayConfig(c.env);
     const like_clientid = c.req.query("like_clientid");
     const like_username = c.req.query("like_username");
     const proto_ver = c.req.query("proto_ver");
-    const result = await clientRegistry(c.env).list({
-      ...page,
+    const query = {
+      take: page.page * page.limit,
       ...(like_clientid ? { like_clientid } : {}),
       ...(like_username ? { like_username } : {}),
       ...(proto_ver ? { proto_ver } : {}),
-    });
-    const described = await Promise.all(result.rows.map((row) => describe(c.env, row)));
-    const data = described.filter((d) => d !== undefined);
-    return c.json({ data, meta: meta(page, result.count - (described.length - data.length)) });
+    };
+    const answers = await everyShard(c.env, config, (stub, name) => stub.clients(name, query));
+    const failed = answers.filter((a) => a.error !== undefined);
+    if (failed.length > 0) {
+      throw new ApiError(503, "SERVICE_UNAVAILABLE", `shard(s) ${failed.map((f) => f.shard).join(", ")} could not be asked: ${failed[0]?.error}`);
+    }
+    const rows: ClientView[] = answers.flatMap((a) => a.result?.rows ?? []).sort((a, b) => (a.clientid < b.clientid ? -1 : a.clientid > b.clientid ? 1 : 0));
+    const count = answers.reduce((n, a) => n + (a.result?.count ?? 0), 0);
+    const data = rows.slice((page.page - 1) * page.limit, page.page * page.limit);
+    return c.json({ data, meta: meta(page, count) });
   })
   .get("/:clientid", async (c) => {
     const cid = c.req.param("clientid");
-    const client = await describe(c.env, await registered(c.env, cid));
-    if (client === undefined) throw notFound(cid);
-    return c.json(client);
+    const config = await loadGatewayConfig(c.env);
+    const found = await holderOf(c.env, config, cid, (stub, name) => stub.client(name, cid));
+    if (found === undefined) throw notFound(cid);
+    return c.json(found.value);
   })
   .delete("/:clientid", async (c) => {
     const cid = c.req.param("clientid");
-    await registered(c.env, cid);
-    if (!(await chargePoint(c.env, cid).kick())) throw notFound(cid);
+    const config = await loadGatewayConfig(c.env);
+    const kicked = await holderOf(c.env, config, cid, async (stub, name) => ((await stub.kick(name, cid)) ? true : undefined));
+    if (kicked === undefined) throw notFound(cid);
     return c.body(null, 204);
   });

@@ -7,8 +7,8 @@
 import { Hono } from "hono";
 import { READ_ONLY_FIELDS, type GatewayConfig } from "../../config/gateway-config";
 import { log, errorMessage } from "../../log";
-import { loadEffectiveConfig, readConfigOverride, resolveWithOverride, writeConfigOverride } from "../../objects/config-store";
-import { allBrokerLinks } from "../../objects/links";
+import { loadEffectiveConfig, readConfigOverride, resolveWithOverride, writeConfigOverride } from "../../config/store";
+import { allShards, shardName, shardStub } from "../../shard/address";
 import { ApiError } from "../errors";
 import { jsonBody } from "./request";
 
@@ -27,14 +27,17 @@ export function gatewayView(config: GatewayConfig, storedProblems?: readonly str
 async function store(env: Env, override: Record<string, unknown>): Promise<void> {
   const result = resolveWithOverride(env, override);
   if (!result.ok) throw new ApiError(400, "BAD_REQUEST", result.problems.join("; "));
+  const before = (await loadEffectiveConfig(env)).config;
   await writeConfigOverride(env, override);
-  // The broker links pick up a changed downstream topic now rather than at their next reconnect.
+  // Every shard of the old and the new layout follows now rather than at its next configuration read: a changed
+  // downstream topic, and charge points the new layout places elsewhere (they reconnect to their new shard).
+  const names = new Map([...allShards(before), ...allShards(result.config)].map((a) => [shardName(a), a]));
   await Promise.all(
-    allBrokerLinks(env).map(async ({ shard, stub }) => {
+    [...names].map(async ([name, address]) => {
       try {
-        await stub.reconfigure(shard);
+        await shardStub(env, address).reconfigure(name, result.config);
       } catch (e) {
-        log("warn", "link_reconfigure_failed", { shard, error: errorMessage(e) });
+        log("warn", "shard_reconfigure_failed", { shard: name, error: errorMessage(e) });
       }
     }),
   );

@@ -3,23 +3,20 @@
  * monitoring operators already run. Behind the admin check like every management call (Prometheus sends the key
  * and secret with `basic_auth`).
  *
- * Sources, and what a scrape costs: connections by version from the ClientRegistry (one request, one SQL query);
- * per-connection figures (frames in and out, malformed and invalid messages, the gateway's CALLERRORs, dropped
- * messages, queued calls, outbox depth) from each connected charge point's object, one RPC each, for at most
- * METRICS_MAX_CLIENTS charge points (the `sampled` gauge says how many were asked); link state and counters from
- * every BrokerLink, as `GET /broker` shows them. Nothing is counted on the message path for this: a scrape reads
- * what the objects keep anyway, so the cost per message is zero and the cost per scrape is 2 + connected + links
- * Durable Object requests. The per-connection figures start at 0 when a charge point (re)connects, so they are
- * gauges over the connections open now, not counters.
+ * Sources, and what a scrape costs: every shard of the configuration is asked once (one Durable Object request per
+ * shard), and answers with its connected charge points by version, the per-connection figures summed over them
+ * (frames in and out, malformed and invalid messages, the gateway's CALLERRORs, dropped messages, queued calls,
+ * outbox depth) and its broker link's state and counters. Nothing is counted on the message path for this: a scrape
+ * reads what the shards keep anyway, so the cost per message is zero and the cost per scrape is one request per
+ * shard. The per-connection figures start at 0 when a charge point (re)connects, so they are gauges over the
+ * connections open now, not counters.
  */
 import { Hono } from "hono";
-import { errorMessage } from "../../log";
-import type { ClientStats } from "../../objects/charge-point";
-import { clientRegistry } from "../../objects/client-registry";
-import { loadGatewayConfig } from "../../objects/config-store";
-import { allBrokerLinks, type LinkStatus } from "../../objects/links";
+import { loadGatewayConfig } from "../../config/store";
+import type { LinkStatus } from "../../link/status";
+import type { ShardFigures } from "../../objects/gateway-shard";
+import { everyShard } from "../shards";
 
-export const METRICS_MAX_CLIENTS = 1000;
 const LINK_STATES = ["idle", "connecting", "connected", "waiting", "unknown"] as const;
 
 /** Label values escaped as the text format asks (backslash, double quote, newline). */
@@ -43,37 +40,25 @@ class Exposition {
   }
 }
 
-async function connectedStats(env: Env): Promise<ClientStats[]> {
-  const { rows } = await clientRegistry(env).list({ page: 1, limit: METRICS_MAX_CLIENTS });
-  const stats = await Promise.all(
-    rows.map((row) => (env.CHARGE_POINT.get(env.CHARGE_POINT.idFromName(row.clientid)).clientStats() as Promise<ClientStats>).catch(() => undefined)),
-  );
-  return stats.filter((s): s is ClientStats => s !== undefined && s.connected);
-}
-
-type LinkView = Omit<Partial<LinkStatus>, "state"> & { readonly shard: number; readonly state: string };
-
-async function linkStatuses(env: Env): Promise<LinkView[]> {
-  return Promise.all(
-    allBrokerLinks(env).map(async ({ shard, stub }): Promise<LinkView> => {
-      try {
-        return { ...(await stub.status()), shard };
-      } catch (e) {
-        return { shard, state: "unknown", lastError: { at: Date.now(), message: errorMessage(e) } };
-      }
-    }),
-  );
-}
+type LinkView = Omit<Partial<LinkStatus>, "state" | "shard"> & { readonly shard: string; readonly state: string };
 
 export const metricsApi = new Hono<{ Bindings: Env }>().get("/", async (c) => {
-  const [config, byVersion, stats, links] = await Promise.all([loadGatewayConfig(c.env), clientRegistry(c.env).countByVersion(), connectedStats(c.env), linkStatuses(c.env)]);
+  const config = await loadGatewayConfig(c.env);
+  const answers = await everyShard(c.env, config, (stub, name) => stub.figures(name));
+  const figures: ShardFigures[] = [];
+  for (const a of answers) if (a.result !== undefined) figures.push(a.result as ShardFigures);
+  const links: LinkView[] = answers.map((a) => a.result?.link ?? { shard: a.shard, state: "unknown" });
+  const byVersion: Record<string, number> = {};
+  for (const f of figures) for (const [v, n] of Object.entries(f.byVersion)) byVersion[v] = (byVersion[v] ?? 0) + n;
+  const sum = (pick: (s: ShardFigures["sums"]) => number) => figures.reduce((t, f) => t + pick(f.sums), 0);
   const out = new Exposition();
-  const sum = (pick: (s: ClientStats) => number) => stats.reduce((t, s) => t + pick(s), 0);
   out.metric("ocpp_gateway_enabled", "gauge", "1 when new charge point connections are accepted", [[{}, config.enable ? 1 : 0]]);
   const versions = new Set(["1.6", "2.0.1", "2.1", ...Object.keys(byVersion)]);
   out.metric("ocpp_gateway_connections", "gauge", "Connected charge points by OCPP version", [...versions].map((v) => [{ version: v }, byVersion[v] ?? 0] as const));
-  out.metric("ocpp_gateway_connections_sampled", "gauge", `Connected charge points whose figures are summed below (at most ${METRICS_MAX_CLIENTS})`, [[{}, stats.length]]);
-  const perConnection: [string, string, (s: ClientStats) => number][] = [
+  const connected = Object.values(byVersion).reduce((a, b) => a + b, 0);
+  out.metric("ocpp_gateway_connections_sampled", "gauge", "Connected charge points whose figures are summed below (those of shards that answered)", [[{}, connected]]);
+  out.metric("ocpp_gateway_shards_unanswered", "gauge", "Shards that could not be asked (their figures are missing)", [[{}, answers.length - figures.length]]);
+  const perConnection: [string, string, (s: ShardFigures["sums"]) => number][] = [
     ["ocpp_gateway_frames_received", "Frames received from charge points, over the connections open now", (s) => s.recv_msg],
     ["ocpp_gateway_frames_sent", "Frames sent to charge points, over the connections open now", (s) => s.send_msg],
     ["ocpp_gateway_frames_malformed", "Frames that could not be parsed, over the connections open now", (s) => s.malformed],

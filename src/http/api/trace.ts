@@ -1,9 +1,9 @@
 /**
- * Live trace of one charge point (src/objects/trace.ts):
+ * Live trace of one charge point (src/shard/trace.ts):
  * - `POST /gateways/ocpp/clients/{clientid}/trace` (HTTP Basic, like every management call): a token for the
  *   trace socket, good for that charge point for TRACE_TOKEN_TTL_MS (trace-token.ts);
  * - `GET /gateways/ocpp/clients/{clientid}/trace` with `Upgrade: websocket`: the trace socket, forwarded to the
- *   charge point's ChargePoint object. Admitted with HTTP Basic (tools) or with the subprotocols
+ *   shard that holds the charge point. Admitted with HTTP Basic (tools) or with the subprotocols
  *   `ocpp-trace, token.<token>` (browsers, which cannot set Authorization on a WebSocket); a token is checked
  *   under the same failed-login throttle as the API's key and secret.
  * The charge point need not be connected: a watcher sees it connect.
@@ -11,7 +11,10 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { sourceOf } from "../../auth/source";
 import { chargePointIdProblem } from "../../ocpp/identity";
-import { TRACE_HEADER } from "../../objects/trace";
+import { loadGatewayConfig } from "../../config/store";
+import { parseShardName, regionOf, shardAddress, shardName, shardStub } from "../../shard/address";
+import { TRACE_HEADER, TRACE_SHARD_HEADER } from "../../shard/trace";
+import { holderOf } from "../shards";
 import { adminAuth } from "../admin-auth";
 import { checkAdminSecret } from "../admin-secret";
 import { ApiError } from "../errors";
@@ -51,9 +54,12 @@ export async function traceUpgrade(c: Ctx): Promise<Response> {
   if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
     throw new ApiError(426, "UPGRADE_REQUIRED", "the trace is a WebSocket", {}, { Upgrade: "websocket" });
   }
-  // A fresh request: nothing the caller sent reaches the object but the upgrade itself.
-  const stub = c.env.CHARGE_POINT.get(c.env.CHARGE_POINT.idFromName(cid));
-  const res = await stub.fetch("https://charge-point/trace", { headers: { Upgrade: "websocket", [TRACE_HEADER]: cid } });
+  // The shard that holds the charge point; one that holds none watches it connect in the `*` region.
+  const config = await loadGatewayConfig(c.env);
+  const holder = await holderOf(c.env, config, cid, async (stub, name) => ((await stub.holds(name, cid)) ? name : undefined));
+  const address = (holder === undefined ? undefined : parseShardName(holder.name, config)) ?? shardAddress(cid, regionOf({}, config), config);
+  // A fresh request: nothing the caller sent reaches the shard but the upgrade itself.
+  const res = await shardStub(c.env, address).fetch("https://shard/trace", { headers: { Upgrade: "websocket", [TRACE_HEADER]: cid, [TRACE_SHARD_HEADER]: shardName(address) } });
   if (res.status !== 101 || res.webSocket === null) return res;
   // The subprotocol is echoed only when offered (a client that offered none must not get one, RFC 6455 §4.1).
   const echo = offeredTrace(c.req.header("Sec-WebSocket-Protocol")).trace;

@@ -20,8 +20,8 @@ class MemoryCallStore implements CallStore {
   async queueLength() {
     return this.queue.length;
   }
-  async isQueued(uniqueId: string) {
-    return this.queue.some((c) => c.uniqueId === uniqueId);
+  async queuedFrame(uniqueId: string) {
+    return this.queue.find((c) => c.uniqueId === uniqueId)?.frame;
   }
   async enqueue(call: QueuedCall) {
     this.queue.push(call);

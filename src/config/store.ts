@@ -65,8 +65,3 @@ export async function loadEffectiveConfig(env: Env): Promise<EffectiveConfig> {
 export async function loadGatewayConfig(env: Env): Promise<GatewayConfig> {
   return (await loadEffectiveConfig(env)).config;
 }
-
-export function brokerLinkShards(env: Env): number {
-  const n = Number.parseInt(env.BROKER_LINK_SHARDS ?? "1", 10);
-  return Number.isInteger(n) && n >= 1 && n <= 64 ? n : 1;
-}

@@ -1,29 +1,23 @@
 /**
- * The broker link's outbound WebSocket (MQTT over WebSocket, subprotocol `mqtt`): opens it (presenting a client
- * certificate when an mTLS certificate binding is given), feeds binary messages
- * to the MQTT session, and turns its end — close event or error event — into one description, noting when the
- * broker sent a message larger than the runtime accepts. No listener throws out: an exception in an event
- * listener would reach the runtime as an uncaught error.
+ * MQTT over WebSocket (subprotocol `mqtt`, MQTT 3.1.1 §6): opens the link's outbound WebSocket (presenting a client
+ * certificate when an mTLS certificate binding is given), feeds binary messages to the MQTT session, and turns its
+ * end — close event or error event — into one description, noting when the broker sent a message larger than the
+ * runtime accepts. No listener throws out: an exception in an event listener would reach the runtime as an
+ * uncaught error.
  */
 import { errorMessage, log } from "../log";
+import { RUNTIME_MESSAGE_LIMIT_BYTES, type LinkTransport, type TransportEnd, type TransportHandlers } from "./transport";
 
 /**
- * workerd accepts incoming WebSocket messages up to 32 MiB (33,554,432 bytes; one byte more was refused when
- * checked with this runtime). A larger one fails the socket with protocol error 1009 (RFC 6455 §7.4.1 "message
+ * workerd accepts incoming WebSocket messages up to 32 MiB (RUNTIME_MESSAGE_LIMIT_BYTES; one byte more was refused
+ * when checked with this runtime). A larger one fails the socket with protocol error 1009 (RFC 6455 §7.4.1 "message
  * too big"): workerd sends close 1009 to the peer and raises an `error` event whose message names the status
  * code, with no `close` event.
  */
-export const RUNTIME_MESSAGE_LIMIT_BYTES = 32 * 1024 * 1024;
 const MESSAGE_TOO_BIG = 1009;
 
-export interface SocketEnd {
-  readonly message: string;
-  /** The broker sent a message over the runtime's limit; the same message will come again on a resumed session. */
-  readonly tooBig: boolean;
-}
-
 /** Classifies the end of the link's socket from a close code and/or an error event's message. */
-export function socketEnd(code: number | undefined, reason: string): SocketEnd {
+export function socketEnd(code: number | undefined, reason: string): TransportEnd {
   // workerd prefixes error-event messages with "Uncaught " although the event is handled.
   const text = reason.replace(/^Uncaught\s+/, "").trim();
   const tooBig = code === MESSAGE_TOO_BIG || /statusCode = 1009\b/.test(text) || /message is too large/i.test(text);
@@ -35,21 +29,6 @@ export function socketEnd(code: number | undefined, reason: string): SocketEnd {
   }
   if (code !== undefined) return { tooBig, message: `WebSocket closed (${code}${text ? ` ${text}` : ""})` };
   return { tooBig, message: text ? `WebSocket error: ${text}` : "WebSocket error" };
-}
-
-export interface LinkSocketHandlers {
-  open(): void;
-  bytes(data: Uint8Array): void;
-  /** A text frame: MQTT over WebSocket is binary only (MQTT 3.1.1 §6.0). */
-  text(): void;
-  /** Called at most once. */
-  end(end: SocketEnd): void;
-}
-
-export interface LinkSocket {
-  send(bytes: Uint8Array): void;
-  /** Closes without reporting an end (the owner already knows). */
-  close(): void;
 }
 
 /** Longest part of a refused upgrade's body kept in the link's error (a broker or proxy explaining itself). */
@@ -76,7 +55,7 @@ async function connect(url: string, mtls: Fetcher | undefined): Promise<WebSocke
 }
 
 /** `mtls`: the mTLS certificate binding the connection presents a client certificate with, when one is bound. */
-export function openLinkSocket(url: string, shard: number, handlers: LinkSocketHandlers, mtls?: Fetcher): LinkSocket {
+export function openWebSocketTransport(url: string, name: string, handlers: TransportHandlers, mtls?: Fetcher): LinkTransport {
   let socket: WebSocket | undefined;
   let ended = false;
   const guard =
@@ -85,10 +64,10 @@ export function openLinkSocket(url: string, shard: number, handlers: LinkSocketH
       try {
         fn(event);
       } catch (e) {
-        log("error", "link_socket_handler_failed", { shard, what, error: errorMessage(e) });
+        log("error", "link_socket_handler_failed", { link: name, what, error: errorMessage(e) });
       }
     };
-  const finish = (end: SocketEnd): void => {
+  const finish = (end: TransportEnd): void => {
     if (ended) return;
     ended = true;
     handlers.end(end);
@@ -110,7 +89,8 @@ export function openLinkSocket(url: string, shard: number, handlers: LinkSocketH
         guard("message", (event: MessageEvent) => {
           if (ended) return;
           if (event.data instanceof ArrayBuffer) handlers.bytes(new Uint8Array(event.data));
-          else handlers.text();
+          // MQTT over WebSocket is binary only (MQTT 3.1.1 §6.0).
+          else finish({ tooBig: false, message: "the broker sent a non-binary WebSocket frame" });
         }),
       );
       ws.addEventListener("close", guard("close", (event: CloseEvent) => finish(socketEnd(event.code, event.reason))));

@@ -1,10 +1,10 @@
 /**
- * The gateway configuration as a long-lived object (a broker link) sees it: cached rather than read from KV per
+ * The gateway configuration as a long-lived object (a shard) sees it: cached rather than read from KV per
  * message, re-read when older than `ttlMs` or when asked to, and kept when a re-read fails.
  */
-import type { GatewayConfig } from "../config/gateway-config";
+import { DEFAULT_CONFIG, type GatewayConfig } from "./gateway-config";
 import { errorMessage, log } from "../log";
-import { loadGatewayConfig } from "./config-store";
+import { loadGatewayConfig } from "./store";
 
 export class ConfigCache {
   private cached: { readonly value: GatewayConfig; readonly at: number } | undefined;
@@ -35,6 +35,17 @@ export class ConfigCache {
       log("warn", "config_reload_failed", { error: errorMessage(e) });
       return cached.value;
     }
+  }
+
+  /** The configuration last read, without waiting: the defaults before any was read. */
+  peek(): GatewayConfig {
+    return this.cached?.value ?? DEFAULT_CONFIG;
+  }
+
+  /** A configuration the caller read itself (the management API passes it on with a change). */
+  set(value: GatewayConfig): void {
+    this.cached = { value, at: Date.now() };
+    this.onLoad(value);
   }
 
   /** The next get() reads the configuration again. */

@@ -4,7 +4,7 @@
  *  - `connection`: once when a charge point connection ends (its close, a kick, a replacement, a lost socket);
  *  - `charge_point`: from a connected charge point's alarm, at most once per TICK_SLOT_MS slot of the clock (the
  *    alarm comes at least every 10 minutes while connected, so each 15-minute slot gets one point per charger);
- *  - `link`: from each broker link's watchdog alarm (every 30 s while the link is in use).
+ *  - `link`: from each shard's watchdog alarm (every minute while it holds charge points).
  * Counters are written as deltas since the connection's previous point (the baseline rides in the socket's
  * attachment, so hibernation loses nothing): summing a column over any time range gives the frames in that range.
  * Cloudflare bills each `writeDataPoint` call as one data point, whatever it holds
@@ -13,7 +13,7 @@
  */
 import { errorMessage, log } from "../log";
 import { protocolBySubprotocol } from "../ocpp/protocol";
-import type { LinkStatus } from "./links";
+import type { LinkStatus } from "../link/status";
 
 /** The binding as far as the gateway uses it (the runtime's AnalyticsEngineDataset; a fake in unit tests). */
 export interface DataPointSink {
@@ -62,7 +62,7 @@ export function isReported(v: unknown): v is Reported {
   return Number.isInteger(r.slot) && COUNTERS.every((k) => Number.isInteger(r[k]) && (r[k] as number) >= 0);
 }
 
-/** A broker link's state and counters, as its object keeps them (its status, links.ts). */
+/** A shard's broker link: state and counters (its status, src/link/status.ts). */
 export type LinkFigures = Pick<
   LinkStatus,
   "shard" | "state" | "clientId" | "attached" | "connects" | "published" | "delivered" | "refused" | "dropped" | "sessionsDiscarded"
@@ -128,13 +128,13 @@ export class GatewayAnalytics {
     figures.reported = { slot: figures.reported?.slot ?? 0, ...this.counters(figures) };
   }
 
-  /** The `link` point, per watchdog tick: state and the counters since the link's object started. */
+  /** The `link` point, per watchdog tick: state and the counters since the shard's object started. */
   linkTick(link: LinkFigures): void {
     this.write({
       indexes: [`link-${link.shard}`],
-      blobs: ["link", link.state, link.clientId, (link.lastError?.message ?? "").slice(0, MAX_ERROR_CHARS)],
+      blobs: ["link", link.state, link.clientId, (link.lastError?.message ?? "").slice(0, MAX_ERROR_CHARS), link.shard.split("/")[0] ?? ""],
       doubles: [
-        link.shard,
+        Number(link.shard.split("/")[1] ?? 0),
         link.state === "connected" ? 1 : 0,
         link.attached,
         link.connects,

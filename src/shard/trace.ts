@@ -1,17 +1,18 @@
 /**
- * Live trace of one charge point: operators' WebSockets ("watchers") held by its ChargePoint object as hibernatable
- * sockets tagged `trace`, which get a copy of every frame in and out, every envelope published for the charge point
- * and every downstream envelope delivered to it, while they are open. Nothing is stored.
+ * Live trace of charge points: operators' WebSockets ("watchers") held by the shard, which get a copy of every
+ * frame in and out, every envelope published for that charge point and every downstream envelope delivered to it,
+ * while they are open. Nothing is stored. Watchers are kept apart from charge points' sockets: a watcher is never
+ * taken for a charge point, and what it sends goes nowhere.
  *
- * The hot path pays one boolean test when nobody watches: `active` is kept in memory and is only true after a
- * watcher was accepted (or, after the object woke from hibernation, when the runtime still holds a `trace`
- * socket — looked up once per instance). Copies to watchers are outgoing WebSocket messages, which are not billed.
+ * The hot path pays one Map lookup when nobody watches. Copies to watchers are outgoing WebSocket messages, which
+ * are not billed.
  */
 import { errorMessage, log } from "../log";
 
-export const TRACE_TAG = "trace";
 /** Set by the Worker on a watcher's upgrade request, with the charge point id (never on a charge point's). */
 export const TRACE_HEADER = "x-ocpp-gateway-trace";
+/** With it, the name of the shard the Worker addressed (a shard learns its name from its first request). */
+export const TRACE_SHARD_HEADER = "x-ocpp-gateway-shard";
 /** Watchers per charge point: a trace is for debugging, not for fan-out. */
 export const MAX_WATCHERS = 4;
 /** Characters of a frame or envelope copied to watchers; the rest is cut and `len` tells the whole length. */
@@ -58,61 +59,47 @@ export function answeredId(dir: TraceDirection, text: string): string | undefine
   return (type === 3 || type === 4) && typeof id === "string" ? id : undefined;
 }
 
-export class TraceWatchers {
-  /** Whether a watcher may be open (undefined: not looked up since this instance started). */
-  private active: boolean | undefined;
+export class ShardTrace {
+  /** Open watchers by the charge point they watch. */
+  private readonly watchers = new Map<string, Set<WebSocket>>();
 
-  constructor(private readonly ctx: DurableObjectState) {}
-
-  /** Whether a socket is a watcher (and so not the charge point's connection). */
-  isWatcher(ws: WebSocket): boolean {
-    return this.ctx.getTags(ws).includes(TRACE_TAG);
-  }
-
-  /** The charge point's sockets: every socket the object holds except watchers (filtered only while there are any). */
-  chargePointSockets(): WebSocket[] {
-    const all = this.ctx.getWebSockets();
-    return this.watching ? all.filter((ws) => !this.isWatcher(ws)) : all;
+  /** The one test the hot path makes. */
+  watching(cid: string): boolean {
+    return this.watchers.size > 0 && this.watchers.has(cid);
   }
 
   /** Accepts a watcher, or answers 429 when the charge point has MAX_WATCHERS already. */
   accept(cid: string, connected: boolean, protocol: string | undefined): Response {
-    if (this.open().length >= MAX_WATCHERS) {
+    const set = this.watchers.get(cid) ?? new Set<WebSocket>();
+    if (set.size >= MAX_WATCHERS) {
       return Response.json({ code: "TOO_MANY_REQUESTS", message: `at most ${MAX_WATCHERS} watchers per charge point` }, { status: 429 });
     }
     const { 0: client, 1: server } = new WebSocketPair();
-    this.ctx.acceptWebSocket(server, [TRACE_TAG]);
-    this.active = true;
+    server.accept({ allowHalfOpen: true });
+    set.add(server);
+    this.watchers.set(cid, set);
+    const end = (code: number): void => this.closed(cid, server, code === 1005 || code === 1006 || code === 1015 ? 1000 : code);
+    server.addEventListener("close", (event: CloseEvent) => end(event.code));
+    // An errored socket is gone: closing it again would only make the runtime report the failed write.
+    server.addEventListener("error", () => this.closed(cid, server, 1011, "trace ended", false));
     server.send(JSON.stringify({ t: Date.now(), dir: "hello", cid, connected, protocol: protocol ?? null, max_text: TRACE_TEXT_MAX }));
-    log("info", "trace_opened", { cid, watchers: this.open().length });
+    log("info", "trace_opened", { cid, watchers: set.size });
     return new Response(null, { status: 101, webSocket: client });
   }
 
-  /** A watcher closed: reciprocated; the flag drops once the last one is gone. */
-  closed(ws: WebSocket, code: number): void {
-    try {
-      ws.close(code, "trace ended");
-    } catch {
-      // already closed
-    }
-    // Looked up again when next needed: the runtime lists a closing socket for a moment longer.
-    this.active = undefined;
+  /** Closes every watcher of a charge point that moved to another shard (its watchers reconnect through the Worker). */
+  closeAll(cid: string, why: string): void {
+    for (const ws of this.watchers.get(cid) ?? []) this.closed(cid, ws, 1012, why);
   }
 
   /**
-   * Whether anybody may be watching: the one test the hot path makes. False only when the runtime holds no `trace`
-   * socket in any state, so while it is false every socket is the charge point's.
+   * Sends a copy to every watcher of `cid`; a watcher that cannot take it is closed. Never throws. With
+   * `outstanding`, an answer from the CSMS to one of them is labelled with that call's Action (parsed only here,
+   * while watched).
    */
-  get watching(): boolean {
-    this.active ??= this.ctx.getWebSockets(TRACE_TAG).length > 0;
-    return this.active;
-  }
-
-  /**
-   * Sends a copy to every watcher; a watcher that cannot take it is closed. Never throws. With `outstanding`, an
-   * answer from the CSMS to one of them is labelled with that call's Action (parsed only here, while watched).
-   */
-  send(dir: TraceDirection, text: string, topic?: string, outstanding?: OutstandingCalls): void {
+  send(cid: string, dir: TraceDirection, text: string, topic?: string, outstanding?: OutstandingCalls): void {
+    const watchers = this.watchers.get(cid);
+    if (watchers === undefined) return;
     const truncated = text.length > TRACE_TEXT_MAX;
     const id = outstanding === undefined || outstanding.length === 0 ? undefined : answeredId(dir, text);
     const action = id === undefined ? undefined : outstanding?.find(([uniqueId]) => uniqueId === id)?.[1];
@@ -126,19 +113,25 @@ export class TraceWatchers {
       truncated,
     };
     const json = JSON.stringify(record);
-    const watchers = this.open();
     for (const ws of watchers) {
       try {
         ws.send(json);
       } catch (e) {
-        log("warn", "trace_send_failed", { error: errorMessage(e) });
-        this.closed(ws, 1011);
+        log("warn", "trace_send_failed", { cid, error: errorMessage(e) });
+        this.closed(cid, ws, 1011);
       }
     }
-    if (watchers.length === 0) this.active = undefined;
   }
 
-  private open(): WebSocket[] {
-    return this.ctx.getWebSockets(TRACE_TAG).filter((ws) => ws.readyState === WebSocket.OPEN);
+  /** A watcher ended: reciprocated and forgotten. */
+  private closed(cid: string, ws: WebSocket, code: number, why = "trace ended", reciprocate = true): void {
+    try {
+      if (reciprocate) ws.close(code, why);
+    } catch {
+      // already closed
+    }
+    const set = this.watchers.get(cid);
+    set?.delete(ws);
+    if (set?.size === 0) this.watchers.delete(cid);
   }
 }

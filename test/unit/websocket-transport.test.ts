@@ -1,6 +1,9 @@
-import { env } from "cloudflare:test";
+// MQTT over WebSocket for the shards' broker link (src/link/websocket-transport.ts): how a socket's end is read, and
+// the mTLS certificate binding's path, against the real test broker's WebSocket listener.
 import { describe, expect, it } from "vitest";
-import { openLinkSocket, socketEnd, type SocketEnd } from "../../src/objects/link-socket";
+import type { TransportEnd } from "../../src/link/transport";
+import { openWebSocketTransport, socketEnd } from "../../src/link/websocket-transport";
+import { brokerWsUrl } from "../worker-helpers/broker-urls";
 
 describe("socketEnd: how the broker link's WebSocket ended", () => {
   it("recognises workerd's error event for a message over its 32 MiB limit, without the 'Uncaught' prefix", () => {
@@ -44,15 +47,15 @@ function fakeBinding(answer: (url: string, init: RequestInit) => Promise<Respons
   return { binding, calls };
 }
 
-describe("openLinkSocket with an mTLS certificate binding (BROKER_MTLS)", () => {
+describe("openWebSocketTransport with an mTLS certificate binding (BROKER_MTLS)", () => {
   it("opens the broker's WebSocket through the binding's fetch, as an http(s) upgrade with subprotocol mqtt", async () => {
     const { binding, calls } = fakeBinding((url, init) => fetch(url, init));
     // The broker may split its CONNACK over several WebSocket messages.
     const received: number[] = [];
     const bytes = await new Promise<number[]>((resolve, reject) => {
-      const socket = openLinkSocket(
-        env.MQTT_URL,
-        0,
+      const socket = openWebSocketTransport(
+        brokerWsUrl,
+        "test",
         {
           open: () => socket.send(CONNECT),
           bytes: (data) => {
@@ -61,7 +64,6 @@ describe("openLinkSocket with an mTLS certificate binding (BROKER_MTLS)", () => 
             resolve(received);
             socket.close();
           },
-          text: () => reject(new Error("text frame")),
           end: (end) => reject(new Error(end.message)),
         },
         binding,
@@ -69,25 +71,25 @@ describe("openLinkSocket with an mTLS certificate binding (BROKER_MTLS)", () => 
     });
     expect(bytes).toEqual(CONNACK_ACCEPTED);
     expect(calls).toEqual([
-      { url: env.MQTT_URL.replace(/^ws:/, "http:"), headers: expect.objectContaining({ upgrade: "websocket", "sec-websocket-protocol": "mqtt" }) },
+      { url: brokerWsUrl.replace(/^ws:/, "http:"), headers: expect.objectContaining({ upgrade: "websocket", "sec-websocket-protocol": "mqtt" }) },
     ]);
   });
 
   it("wss:// becomes https:// for the binding", async () => {
     const { binding, calls } = fakeBinding(() => Promise.resolve(new Response(null, { status: 404 })));
-    await new Promise<SocketEnd>((end) => openLinkSocket("wss://broker.example.com:8084/mqtt", 0, { open() {}, bytes() {}, text() {}, end }, binding));
+    await new Promise<TransportEnd>((end) => openWebSocketTransport("wss://broker.example.com:8084/mqtt", "test", { open() {}, bytes() {}, end }, binding));
     expect(calls.map((c) => c.url)).toEqual(["https://broker.example.com:8084/mqtt"]);
   });
 
   it("a refused upgrade ends the socket with its status and the start of its body", async () => {
     const { binding } = fakeBinding(() => Promise.resolve(new Response("TLS connection to broker failed: tlsv13 alert certificate required", { status: 502 })));
-    const end = await new Promise<SocketEnd>((end) => openLinkSocket("wss://broker.example.com/mqtt", 0, { open() {}, bytes() {}, text() {}, end }, binding));
+    const end = await new Promise<TransportEnd>((end) => openWebSocketTransport("wss://broker.example.com/mqtt", "test", { open() {}, bytes() {}, end }, binding));
     expect(end).toEqual({ tooBig: false, message: "the broker refused the WebSocket upgrade: HTTP 502 (TLS connection to broker failed: tlsv13 alert certificate required)" });
   });
 
   it("a binding whose fetch fails (a TLS handshake the broker refused) ends the socket with that error", async () => {
     const { binding } = fakeBinding(() => Promise.reject(new Error("Network connection lost.")));
-    const end = await new Promise<SocketEnd>((end) => openLinkSocket("wss://broker.example.com/mqtt", 0, { open() {}, bytes() {}, text() {}, end }, binding));
+    const end = await new Promise<TransportEnd>((end) => openWebSocketTransport("wss://broker.example.com/mqtt", "test", { open() {}, bytes() {}, end }, binding));
     expect(end).toEqual({ tooBig: false, message: "Network connection lost." });
   });
 });

@@ -1,6 +1,6 @@
 /**
  * What the Worker has established about an upgrade request (id, subprotocol, credentials, config) and hands to
- * the ChargePoint object in a header, so the object does not repeat any of it.
+ * the charge point's shard in a header, so the shard does not repeat any of it.
  */
 import type { CertificateIdentity } from "../auth/client-certificate";
 import type { GatewayConfig } from "../config/gateway-config";
@@ -17,6 +17,9 @@ export interface ConnectRequest {
   /** The client certificate the charge point authenticated with (security profile 3). */
   readonly certificate?: CertificateIdentity;
   readonly config: GatewayConfig;
+  /** The shard the Worker chose (`<region>/<index>`), and where the edge received the request (shard/address.ts). */
+  readonly shard: string;
+  readonly placement: string;
 }
 
 export function encodeConnectRequest(request: ConnectRequest): string {
@@ -29,7 +32,7 @@ export function decodeConnectRequest(header: string | null): ConnectRequest | un
     const value: unknown = JSON.parse(decodeURIComponent(header));
     if (typeof value !== "object" || value === null) return undefined;
     const r = value as Record<string, unknown>;
-    if (typeof r.cid !== "string" || typeof r.protocol !== "string" || typeof r.echoProtocol !== "boolean") {
+    if (typeof r.cid !== "string" || typeof r.protocol !== "string" || typeof r.echoProtocol !== "boolean" || typeof r.shard !== "string" || typeof r.placement !== "string") {
       return undefined;
     }
     if (typeof r.config !== "object" || r.config === null) return undefined;
