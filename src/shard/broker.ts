@@ -13,8 +13,14 @@ import type { UpstreamLink } from "../session/outbox";
 import { claimPayload, ClaimTopics } from "./handover";
 import type { ShardStore } from "./store";
 
-/** How long a new charge point's connect waits for the broker to confirm its filters. */
+/** How long a new charge point's connect waits for the broker to confirm its filters while the link is connecting. */
 const SUBSCRIBE_WAIT_MS = 5_000;
+/**
+ * The same on a connected link: a SUBACK that is late there is late because the shard or the broker is busy (a
+ * reconnect storm of charge points new to the shard), not because the broker is away, and a charge point whose
+ * frames went out before its filter was live would never see the CSMS's answers to them (no subscriber yet).
+ */
+const LIVE_SUBSCRIBE_WAIT_MS = 60_000;
 
 /**
  * The client certificate the shard presents to the broker: wrangler.toml's optional
@@ -103,7 +109,8 @@ export class ShardBroker {
     const wanted = this.filters(cid, config);
     if (this.link.state === "waiting") return this.subscriptions.want(wanted);
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), SUBSCRIBE_WAIT_MS)));
+    const waitMs = this.link.ready === undefined ? SUBSCRIBE_WAIT_MS : LIVE_SUBSCRIBE_WAIT_MS;
+    const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), waitMs)));
     const done = this.link.ready === undefined ? this.whenUp().then(() => this.subscriptions.want(wanted)) : this.subscriptions.want(wanted);
     try {
       return await Promise.race([done, timeout]);
