@@ -24,6 +24,7 @@ import { freePort } from "../scripts/ports.mjs";
 import { OFFLINE, waitForHttp } from "../scripts/processes.mjs";
 import { machine, openFiles, ROOT as root, spawnGroup, usage, workerdPids, wranglerDevPort } from "./lib/processes.mjs";
 import { median } from "./lib/median.mjs";
+import { waitFor } from "./lib/messages.mjs";
 import { latencyChart } from "./lib/svg.mjs";
 import { hasToday, prepareToday, TODAY_COMMIT } from "./lib/today.mjs";
 import { runStorm, stormMarkdown } from "./storm.mjs";
@@ -86,19 +87,6 @@ const percentile = (sorted, p) => (sorted.length === 0 ? NaN : sorted[Math.min(s
 
 function split(list, parts) {
   return Array.from({ length: parts }, (_, i) => list.filter((_, k) => k % parts === i)).filter((l) => l.length > 0);
-}
-
-function waitFor(worker, type) {
-  return new Promise((resolve, reject) => {
-    const onMessage = (m) => {
-      if (m.type === type) {
-        worker.off("message", onMessage);
-        resolve(m);
-      }
-    };
-    worker.on("message", onMessage);
-    worker.once("error", reject);
-  });
 }
 
 /** Closed loop (ratePerCp 0) or paced load from `count` charge points for `secs` seconds. */

@@ -10,22 +10,10 @@ import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { freePort } from "../scripts/ports.mjs";
 import { openFiles, ROOT as root, spawnGroup, usage, workerdPids } from "./lib/processes.mjs";
+import { waitFor } from "./lib/messages.mjs";
 
 const say = (line) => process.stdout.write(`[storm] ${line}\n`);
 const percentile = (sorted, p) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]);
-
-function waitFor(worker, type) {
-  return new Promise((resolve, reject) => {
-    const onMessage = (m) => {
-      if (m.type === type) {
-        worker.off("message", onMessage);
-        resolve(m);
-      }
-    };
-    worker.on("message", onMessage);
-    worker.once("error", reject);
-  });
-}
 
 /** One storm: `n` charge points over `threads` workers, `concurrency` handshakes in flight per worker. */
 async function storm(url, n, threads, concurrency, pids) {
