@@ -180,10 +180,15 @@ async function main() {
     const { wsPort, tcpPort } = JSON.parse(broker.output().split("\n")[0]);
     const mqttWs = `ws://127.0.0.1:${wsPort}/mqtt`;
     const mqttTcp = `mqtt://127.0.0.1:${tcpPort}`;
-    const benchConfig = JSON.stringify({ max_frames_per_second: 0, idle_timeout: "300s" });
+    /**
+     * Each gateway under a mountpoint of its own: on a shared one, today's gateway (subscribed to every charge
+     * point's downstream topic) also took every command meant for the shards' charge points, and its work slowed
+     * the shards' phase 2.6-fold on this 2-core machine.
+     */
+    const benchConfig = (mountpoint) => JSON.stringify({ mountpoint, max_frames_per_second: 0, idle_timeout: "300s" });
 
-    /** A gateway started by a `start.mjs` (this one, or today's), as `npm start` starts it. */
-    const startGateway = async (name, script, mqttUrl) => {
+    /** A gateway started by a `start.mjs` (this one, or today's), as `npm start` starts it, under `mountpoint`. */
+    const startGateway = async (name, script, mqttUrl, mountpoint) => {
       const port = await freePort();
       const proc = spawnGroup(process.execPath, [script], {
         cwd: join(script, "..", ".."),
@@ -196,7 +201,7 @@ async function main() {
           WRANGLER_LOG: "warn",
           // Per-charge-point frame rate limit off (the load is far above what a real charger sends); idle
           // connections may stay for the connection test.
-          GATEWAY_CONFIG: benchConfig,
+          GATEWAY_CONFIG: benchConfig(mountpoint),
         },
       });
       processes.push(proc);
@@ -213,12 +218,12 @@ async function main() {
       return { proc, port: inner !== null ? Number(inner[1]) : (wranglerDevPort(proc.child.pid) ?? port) };
     };
     // start.mjs compiles the schemas the counted build shares; the shards reach the broker over TCP.
-    const gateway = await startGateway("gateway", join(root, "scripts", "start.mjs"), mqttTcp);
+    const gateway = await startGateway("gateway", join(root, "scripts", "start.mjs"), mqttTcp, "ocpp/");
     let today;
     if (wanted.has("today")) {
       if (hasToday(root)) {
         // The per-charge-point shape spoke MQTT over WebSocket only.
-        today = await startGateway("today", await prepareToday(root, join(dir, "today-src")), mqttWs);
+        today = await startGateway("today", await prepareToday(root, join(dir, "today-src")), mqttWs, "today/");
       } else {
         say(`today's gateway left out: commit ${TODAY_COMMIT} is not in this repository's history (a shallow clone?)`);
       }
@@ -284,7 +289,7 @@ async function main() {
     const bridgeWs = wanted.has("bridge-ws") ? await startBridge(mqttWs, "bridgews/") : undefined;
 
     const csms = new Worker(new URL("./lib/csms-worker.mjs", import.meta.url), {
-      workerData: { mqttUrl: mqttTcp, extraRoots: [...floors.map((f) => `shard-${f}`), "bridgews"] },
+      workerData: { mqttUrl: mqttTcp, extraRoots: [...floors.map((f) => `shard-${f}`), "bridgews", "today"] },
     });
     await waitFor(csms, "ready");
 

@@ -4,7 +4,7 @@
 // ratios against it come from one run on one machine, not from old figures. Needs the repository's history (a
 // clone, not an export); nothing of it is committed.
 import { execFileSync } from "node:child_process";
-import { mkdir, symlink } from "node:fs/promises";
+import { mkdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
 /** The last commit of the per-charge-point shape. */
@@ -26,6 +26,10 @@ export async function prepareToday(root, dir) {
   const paths = ["src", "schemas", "scripts", "dashboard", "wrangler.toml", "package.json", "tsconfig.json", "worker-configuration.d.ts"];
   const archive = execFileSync("git", ["-C", root, "archive", "--format=tar", TODAY_COMMIT, ...paths], { maxBuffer: 256 * 1024 * 1024 });
   execFileSync("tar", ["-x", "-C", dir], { input: archive });
+  // Built as the gateway is (wrangler.toml: keep_names = false), so the ratios compare shapes, not build settings.
+  const config = join(dir, "wrangler.toml");
+  const text = await readFile(config, "utf8");
+  await writeFile(config, text.replace(/^compatibility_flags = .*$/m, (line) => `${line}\nkeep_names = false`));
   await symlink(join(root, "node_modules"), join(dir, "node_modules"));
   return join(dir, "scripts", "start.mjs");
 }

@@ -9,6 +9,7 @@ import { connect } from "cloudflare:sockets";
 import { errorMessage, log } from "../log";
 import { PacketSizeGuard } from "../mqtt/packet-size";
 import { RUNTIME_MESSAGE_LIMIT_BYTES, type LinkTransport, type TransportEnd, type TransportHandlers } from "./transport";
+import { WriteBatch } from "./write-batch";
 
 const DEFAULT_PORTS = { plain: 1883, tls: 8883 } as const;
 
@@ -53,12 +54,17 @@ export function openTcpTransport(url: string, tls: boolean, name: string, handle
     finish({ tooBig: false, message: "the broker closed the TCP connection" });
   };
   read().catch((e: unknown) => finish({ tooBig: false, message: `TCP connection to ${address.hostname}:${address.port} failed: ${errorMessage(e)}` }));
+  const batch = new WriteBatch((bytes) => {
+    writer.write(bytes).catch((e: unknown) => finish({ tooBig: false, message: `cannot write to the broker: ${errorMessage(e)}` }));
+  });
   return {
     send: (bytes) => {
       if (ended) throw new Error("the broker link's TCP connection is closed");
-      writer.write(bytes).catch((e: unknown) => finish({ tooBig: false, message: `cannot write to the broker: ${errorMessage(e)}` }));
+      batch.add(bytes);
     },
     close: () => {
+      // What is batched (a DISCONNECT) goes first; a failed write then reports nothing (finish() is past).
+      batch.flush();
       ended = true;
       socket.close().catch(() => undefined);
     },

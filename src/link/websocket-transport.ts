@@ -7,6 +7,7 @@
  */
 import { errorMessage, log } from "../log";
 import { RUNTIME_MESSAGE_LIMIT_BYTES, type LinkTransport, type TransportEnd, type TransportHandlers } from "./transport";
+import { WriteBatch } from "./write-batch";
 
 /**
  * workerd accepts incoming WebSocket messages up to 32 MiB (RUNTIME_MESSAGE_LIMIT_BYTES; one byte more was refused
@@ -58,6 +59,8 @@ async function connect(url: string, mtls: Fetcher | undefined): Promise<WebSocke
 export function openWebSocketTransport(url: string, name: string, handlers: TransportHandlers, mtls?: Fetcher): LinkTransport {
   let socket: WebSocket | undefined;
   let ended = false;
+  /** close() is writing what is batched (a DISCONNECT): a failed write then is no end to report. */
+  let closing = false;
   const guard =
     <E>(what: string, fn: (event: E) => void) =>
     (event: E): void => {
@@ -100,12 +103,24 @@ export function openWebSocketTransport(url: string, name: string, handlers: Tran
     },
     (e: unknown) => guard("connect", () => finish({ tooBig: false, message: errorMessage(e) }))(undefined),
   );
+  const batch = new WriteBatch((bytes) => {
+    if (ended || socket === undefined) return;
+    try {
+      socket.send(bytes);
+    } catch (e) {
+      // The socket closed before its close event ran: the link ends (and reconnects) as if that event had come.
+      if (!closing) guard("write", () => finish({ tooBig: false, message: `cannot write to the broker: ${errorMessage(e)}` }))(undefined);
+    }
+  });
   return {
     send: (bytes) => {
       if (socket === undefined) throw new Error("the broker link's WebSocket is not open yet");
-      socket.send(bytes);
+      if (ended) throw new Error("the broker link's WebSocket is closed");
+      batch.add(bytes);
     },
     close: () => {
+      closing = true;
+      batch.flush();
       ended = true;
       if (socket !== undefined) close(socket);
     },

@@ -28,10 +28,23 @@ interface PendingAck {
   timer: unknown;
 }
 
+/** A QoS 1 publish waiting for its PUBACK, and when it stops waiting. */
+interface PendingPublish {
+  resolve(): void;
+  reject(error: Error): void;
+  readonly deadline: number;
+}
+
 export class MqttSession {
   private phase: Phase = "connecting";
   private readonly parser = mqttPacket.parser({ protocolVersion: 4 });
-  private readonly inflight = new Map<number, PendingAck>();
+  /**
+   * Publishes waiting for their PUBACK, oldest first (a Map keeps insertion order, and every publish waits the same
+   * time): one timer, armed for the oldest deadline, watches them all instead of a timer per publish.
+   */
+  private readonly inflight = new Map<number, PendingPublish>();
+  private inflightTimer: unknown;
+  private inflightTimerAt = Number.POSITIVE_INFINITY;
   /** SUBSCRIBEs sent after the handshake, waiting for their SUBACK. */
   private readonly subscribing = new Map<number, PendingAck>();
   /** UNSUBSCRIBEs waiting for their UNSUBACK. */
@@ -97,12 +110,9 @@ export class MqttSession {
     if (this.phase !== "ready") return Promise.reject(new PublishError("MQTT session is not ready"));
     const messageId = this.allocateId();
     return new Promise<void>((resolve, reject) => {
-      const timer = this.timers.setTimeout(() => {
-        this.inflight.delete(messageId);
-        reject(new PublishError(`no PUBACK for packet ${messageId} within ${this.options.ackTimeoutMs} ms`));
-        this.end({ kind: "timeout", message: "PUBACK missing" });
-      }, this.options.ackTimeoutMs);
-      this.inflight.set(messageId, { resolve, reject, timer });
+      const deadline = this.timers.now() + this.options.ackTimeoutMs;
+      this.inflight.set(messageId, { resolve, reject, deadline });
+      if (this.inflightTimerAt === Number.POSITIVE_INFINITY) this.watchInflight(deadline);
       this.send({
         cmd: "publish",
         topic,
@@ -151,9 +161,11 @@ export class MqttSession {
     this.phase = "ended";
     this.timers.clearTimeout(this.handshakeTimer);
     this.timers.clearTimeout(this.keepaliveTimer);
+    this.timers.clearTimeout(this.inflightTimer);
+    this.inflightTimerAt = Number.POSITIVE_INFINITY;
     for (const pending of [this.inflight, this.subscribing, this.unsubscribing]) {
       for (const [, p] of pending) {
-        this.timers.clearTimeout(p.timer);
+        if ("timer" in p) this.timers.clearTimeout(p.timer);
         p.reject(new PublishError(`MQTT connection ended: ${end.message}`));
       }
       pending.clear();
@@ -166,6 +178,25 @@ export class MqttSession {
     if (this.phase === "ended") return;
     this.send({ cmd: "disconnect" });
     this.end({ kind: "closed", message });
+  }
+
+  /** Arms the watch for the oldest waiting publish; a PUBACK missing at its deadline ends the session. */
+  private watchInflight(at: number): void {
+    this.inflightTimerAt = at;
+    this.inflightTimer = this.timers.setTimeout(
+      () => {
+        this.inflightTimerAt = Number.POSITIVE_INFINITY;
+        if (this.phase === "ended") return;
+        const oldest = this.inflight.entries().next();
+        if (oldest.done === true) return;
+        const [messageId, p] = oldest.value;
+        if (p.deadline > this.timers.now()) return this.watchInflight(p.deadline);
+        this.inflight.delete(messageId);
+        p.reject(new PublishError(`no PUBACK for packet ${messageId} within ${this.options.ackTimeoutMs} ms`));
+        this.end({ kind: "timeout", message: "PUBACK missing" });
+      },
+      Math.max(0, at - this.timers.now()),
+    );
   }
 
   private allocateId(): number {
@@ -220,7 +251,7 @@ export class MqttSession {
       case "puback": {
         const p = packet.messageId === undefined ? undefined : this.inflight.get(packet.messageId);
         if (p === undefined) return;
-        this.timers.clearTimeout(p.timer);
+        // The watch timer stays: when it fires it moves on to the oldest publish still waiting.
         this.inflight.delete(packet.messageId as number);
         return p.resolve();
       }

@@ -49,11 +49,12 @@ export async function route(ports: RoutingPorts, topic: string, payload: Uint8Ar
     return log("error", "downstream_no_config", { shard: name, topic, error: errorMessage(e) });
   }
   const cid = cidFromDownstreamTopic(config.mountpoint, config.dnstream.topic, topic);
-  if (cid === undefined || !isChargePointId(cid)) {
+  // A charge point this shard holds had its id checked when it connected; only others need the check here.
+  const member = cid === undefined ? undefined : ports.member(cid);
+  if (cid === undefined || (member === undefined && !isChargePointId(cid))) {
     counters.dropped++;
     return log("warn", "downstream_unroutable", { shard: name, topic });
   }
-  const member = ports.member(cid);
   if (member?.session === undefined) {
     // Delivered to the shard that holds it now (this one took its filter away when it moved or was forgotten).
     counters.dropped++;

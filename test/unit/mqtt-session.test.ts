@@ -8,6 +8,10 @@ class ManualTimers implements Timers {
   private time = 0;
   private seq = 0;
   private readonly due = new Map<number, { at: number; fn: () => void }>();
+  /** Timers set so far. */
+  get created(): number {
+    return this.seq;
+  }
   setTimeout(fn: () => void, ms: number): unknown {
     const id = ++this.seq;
     this.due.set(id, { at: this.time + ms, fn });
@@ -137,6 +141,32 @@ describe("MqttSession", () => {
     h.timers.advance(1001);
     await expect(p).rejects.toThrow(/no PUBACK/);
     expect(h.events.ends[0]?.kind).toBe("timeout");
+  });
+
+  it("one timer watches every publish's PUBACK: a publish made while others wait still times out at its own deadline", async () => {
+    const h = harness();
+    h.handshake();
+    const before = h.timers.created;
+    // 200 publishes acknowledged in turn: no timer per publish.
+    for (let i = 0; i < 200; i++) {
+      const p = h.session.publish("t", `m${i}`);
+      h.reply({ cmd: "puback", messageId: h.sent.filter((x) => x.cmd === "publish").at(-1)?.messageId as number });
+      await p;
+      h.timers.advance(1);
+    }
+    expect(h.timers.created - before).toBeLessThanOrEqual(1);
+    // 600 ms later a publish goes unanswered while the watch is armed for an older deadline: it fails at its own.
+    h.timers.advance(600);
+    let failed = false;
+    const late = h.session.publish("t", "late").catch(() => (failed = true));
+    h.timers.advance(999);
+    await Promise.resolve();
+    expect(failed).toBe(false);
+    expect(h.events.ends).toEqual([]);
+    h.timers.advance(1);
+    await late;
+    expect(failed).toBe(true);
+    expect(h.events.ends[0]).toMatchObject({ kind: "timeout", message: "PUBACK missing" });
   });
 
   it("rejects in-flight publishes when the connection ends", async () => {
