@@ -1,4 +1,8 @@
+import type { Aedes } from "aedes";
+
 export interface StartedBroker {
+  /** The broker itself (its hooks, e.g. authorizeSubscribe, may be replaced). */
+  readonly aedes: Aedes;
   readonly tcpPort: number;
   readonly wsPort: number;
   readonly tcpUrl: string;

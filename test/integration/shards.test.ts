@@ -10,6 +10,7 @@ import type { ShardAddress } from "../../src/shard/address";
 import { ChargePointSocket } from "../worker-helpers/charge-point-socket";
 import { MqttProbe, type Received } from "../worker-helpers/mqtt-probe";
 import { addressOf, linkOf, LOCAL, nameOf, rows, stubOf } from "../worker-helpers/shards";
+import { SLOW_SUBACK_MS, SLOW_SUBACK_PREFIX } from "../worker-helpers/slow-suback";
 
 const AUTH = `Basic ${btoa("test-key:test-secret-0123456789abcdefghijkl")}`;
 
@@ -123,6 +124,21 @@ describe("which shard serves a charge point", () => {
 });
 
 describe("downstream", () => {
+  it("on a live link a connect waits for its filters even when the broker takes seconds to confirm them: the answer to the charge point's first call reaches it", async () => {
+    // The link is up (another charge point holds it), so the connect waits only for this charge point's SUBACK,
+    // which the test broker sends after SLOW_SUBACK_MS. A call the charge point sends meanwhile waits its turn.
+    await connect("suback-warm");
+    expect((await linkOf(LOCAL)).state).toBe("connected");
+    const cid = `${SLOW_SUBACK_PREFIX}1`;
+    const cp = await connect(cid);
+    cp.send([2, "boot-slow", "BootNotification", { chargePointVendor: "V", chargePointModel: "M" }]);
+    const up = await csms.next(on(`ocpp/cp/${cid}`, "boot-slow"), SLOW_SUBACK_MS + 10_000);
+    // Published only once the filter was confirmed: the answer has a subscriber.
+    expect(up.json()).toMatchObject({ Action: "BootNotification" });
+    await csms.publish(`ocpp/cs/${cid}`, { MessageTypeId: 3, UniqueId: "boot-slow", Payload: { currentTime: "2026-12-07T00:00:00Z", interval: 300, status: "Accepted" } });
+    expect(await cp.nextFrame(5_000)).toEqual([3, "boot-slow", { currentTime: "2026-12-07T00:00:00Z", interval: 300, status: "Accepted" }]);
+  }, 40_000);
+
   it("a command reaches only the shard that holds its charge point: the other shard neither holds its filter nor receives it", async () => {
     const config = await useShards({ per_region: 2 });
     const [a, b] = idsFor("dn", config, [0, 1]) as [string, string];
