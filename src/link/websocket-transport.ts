@@ -59,8 +59,6 @@ async function connect(url: string, mtls: Fetcher | undefined): Promise<WebSocke
 export function openWebSocketTransport(url: string, name: string, handlers: TransportHandlers, mtls?: Fetcher): LinkTransport {
   let socket: WebSocket | undefined;
   let ended = false;
-  /** close() is writing what is batched (a DISCONNECT): a failed write then is no end to report. */
-  let closing = false;
   const guard =
     <E>(what: string, fn: (event: E) => void) =>
     (event: E): void => {
@@ -104,12 +102,13 @@ export function openWebSocketTransport(url: string, name: string, handlers: Tran
     (e: unknown) => guard("connect", () => finish({ tooBig: false, message: errorMessage(e) }))(undefined),
   );
   const batch = new WriteBatch((bytes) => {
-    if (ended || socket === undefined) return;
+    if (socket === undefined) return;
     try {
       socket.send(bytes);
     } catch (e) {
       // The socket closed before its close event ran: the link ends (and reconnects) as if that event had come.
-      if (!closing) guard("write", () => finish({ tooBig: false, message: `cannot write to the broker: ${errorMessage(e)}` }))(undefined);
+      // After close() or an end already reported, finish() does nothing.
+      guard("write", () => finish({ tooBig: false, message: `cannot write to the broker: ${errorMessage(e)}` }))(undefined);
     }
   });
   return {
@@ -119,9 +118,9 @@ export function openWebSocketTransport(url: string, name: string, handlers: Tran
       batch.add(bytes);
     },
     close: () => {
-      closing = true;
-      batch.flush();
+      // What is batched (a DISCONNECT) goes first; ended first, so a failed write reports nothing.
       ended = true;
+      batch.flush();
       if (socket !== undefined) close(socket);
     },
   };
