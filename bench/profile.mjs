@@ -76,6 +76,9 @@ async function cpuProfile(port, inspector, mqttTcp) {
   const done = await warm;
   say(`round trips: ${done.completed} in ${seconds + 3} s (${Math.round(done.completed / (seconds + 3))}/s)`);
   const profile = result.profile;
+  const busy = busyTime(profile);
+  const sampled = (done.completed / (seconds + 3)) * seconds;
+  say(`isolate busy ${Math.round(busy.busyUs / 1000)} ms of ${seconds * 1000} ms sampled (garbage collection ${Math.round(busy.gcUs / 1000)} ms): ≈ ${(busy.busyUs / sampled).toFixed(1)} µs per round trip`);
   if (opt.out) await writeFile(opt.out, JSON.stringify(profile));
   const lines = await bundleLines();
   if (opt.out) await writeFile(`${opt.out}.js`, lines.join("\n"));
@@ -140,6 +143,20 @@ async function bundleLines() {
     if (text !== undefined) return text.split("\n");
   }
   return [];
+}
+
+/** Time the isolate spent not idle, and in garbage collection, over the profile (its samples' time deltas). */
+function busyTime(profile) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n.callFrame.functionName]));
+  let busyUs = 0;
+  let gcUs = 0;
+  profile.samples.forEach((id, i) => {
+    const dt = profile.timeDeltas[i] ?? 0;
+    const fn = byId.get(id);
+    if (fn !== "(idle)") busyUs += dt;
+    if (fn === "(garbage collector)") gcUs += dt;
+  });
+  return { busyUs, gcUs };
 }
 
 function summarise(profile, top, lines) {

@@ -44,31 +44,33 @@ function shards(env: ShardEnv): number {
  */
 function coalescing(write: (bytes: Uint8Array) => void, mode: string): MqttTransport {
   let pending: Uint8Array[] = [];
-  let size = 0;
   const flush = (): void => {
     const parts = pending;
-    const total = size;
     pending = [];
-    size = 0;
-    if (parts.length === 1) return write(parts[0] as Uint8Array);
-    const out = new Uint8Array(total);
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.byteLength;
-    }
-    write(out);
+    write(joined(parts));
   };
   return {
-    send: (bytes) => {
+    send: (packet) => {
       if (pending.length === 0) {
         if (mode === "macro") setTimeout(flush, 0);
         else queueMicrotask(flush);
       }
-      pending.push(bytes);
-      size += bytes.byteLength;
+      pending.push(...packet);
     },
   };
+}
+
+/** Pieces copied into one array (the codec's pieces include constants it shares, so they are never written as they are). */
+function joined(parts: readonly Uint8Array[]): Uint8Array {
+  let size = 0;
+  for (const p of parts) size += p.byteLength;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
 }
 
 export class Shard extends DurableObject<ShardEnv> {
@@ -140,7 +142,7 @@ export class Shard extends DurableObject<ShardEnv> {
     this.ready ??= new Promise<MqttSession>((resolve, reject) => {
       const opened = this.env.MQTT_TRANSPORT === "tcp" ? this.openTcp() : this.openWebSocket();
       const coalesce = this.env.COALESCE;
-      const transport = coalesce === "micro" || coalesce === "macro" ? coalescing(opened.write, coalesce) : { send: opened.write };
+      const transport = coalesce === "micro" || coalesce === "macro" ? coalescing(opened.write, coalesce) : { send: (packet: readonly Uint8Array[]) => opened.write(joined(packet)) };
       const session = new MqttSession(
         transport,
         {

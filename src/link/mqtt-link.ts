@@ -159,7 +159,7 @@ export class MqttLink {
       settings.mtls,
     );
     session = new MqttSession(
-      { send: (bytes) => transport.send(bytes) },
+      { send: (packet) => transport.send(packet) },
       {
         clientId: settings.clientId,
         ...(settings.username ? { username: settings.username } : {}),

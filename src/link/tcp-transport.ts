@@ -58,9 +58,9 @@ export function openTcpTransport(url: string, tls: boolean, name: string, handle
     writer.write(bytes).catch((e: unknown) => finish({ tooBig: false, message: `cannot write to the broker: ${errorMessage(e)}` }));
   });
   return {
-    send: (bytes) => {
+    send: (packet) => {
       if (ended) throw new Error("the broker link's TCP connection is closed");
-      batch.add(bytes);
+      batch.add(packet);
     },
     close: () => {
       // What is batched (a DISCONNECT) goes first; a failed write then reports nothing (finish() is past).

@@ -27,7 +27,8 @@ export interface TransportHandlers {
 }
 
 export interface LinkTransport {
-  send(bytes: Uint8Array): void;
+  /** One MQTT packet in pieces (MqttTransport.send). */
+  send(packet: readonly Uint8Array[]): void;
   /** Closes without reporting an end (the owner already knows). */
   close(): void;
 }

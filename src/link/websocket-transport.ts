@@ -112,10 +112,10 @@ export function openWebSocketTransport(url: string, name: string, handlers: Tran
     }
   });
   return {
-    send: (bytes) => {
+    send: (packet) => {
       if (socket === undefined) throw new Error("the broker link's WebSocket is not open yet");
       if (ended) throw new Error("the broker link's WebSocket is closed");
-      batch.add(bytes);
+      batch.add(packet);
     },
     close: () => {
       // What is batched (a DISCONNECT) goes first; ended first, so a failed write reports nothing.

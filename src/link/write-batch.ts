@@ -15,10 +15,17 @@ export class WriteBatch {
 
   constructor(private readonly write: (bytes: Uint8Array) => void) {}
 
-  add(bytes: Uint8Array): void {
+  /**
+   * One packet's pieces. They are copied at the flush, never written as they are: the codec's pieces include
+   * constants it shares between packets. The size check comes after a whole packet, so a WebSocket message never
+   * ends inside one.
+   */
+  add(packet: readonly Uint8Array[]): void {
     if (this.parts.length === 0) queueMicrotask(() => this.flush());
-    this.parts.push(bytes);
-    this.size += bytes.byteLength;
+    for (const piece of packet) {
+      this.parts.push(piece);
+      this.size += piece.byteLength;
+    }
     if (this.size >= MAX_BATCH_BYTES) this.flush();
   }
 
@@ -28,7 +35,6 @@ export class WriteBatch {
     const size = this.size;
     this.parts = [];
     this.size = 0;
-    if (parts.length === 1) return this.write(parts[0] as Uint8Array);
     const joined = new Uint8Array(size);
     let at = 0;
     for (const part of parts) {

@@ -1,7 +1,8 @@
 /** The MQTT session's interfaces: its transport and timers, its options, and what it reports to its owner. */
 
 export interface MqttTransport {
-  send(bytes: Uint8Array): void;
+  /** One MQTT packet, as the pieces the codec wrote (some shared and constant: copy, never keep or change them). */
+  send(packet: readonly Uint8Array[]): void;
 }
 
 export interface Timers {

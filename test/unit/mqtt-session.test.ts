@@ -47,9 +47,9 @@ function harness(options: Partial<MqttSessionOptions> = {}) {
   const wire = { broken: false };
   const session = new MqttSession(
     {
-      send: (bytes) => {
+      send: (packet) => {
         if (wire.broken) throw new TypeError("WebSocket is closed");
-        parser.parse(Buffer.from(bytes));
+        parser.parse(Buffer.concat(packet));
       },
     },
     {

@@ -57,7 +57,7 @@ describe("openWebSocketTransport with an mTLS certificate binding (BROKER_MTLS)"
         brokerWsUrl,
         "test",
         {
-          open: () => socket.send(CONNECT),
+          open: () => socket.send([CONNECT]),
           bytes: (data) => {
             received.push(...data);
             if (received.length < CONNACK_ACCEPTED.length) return;
