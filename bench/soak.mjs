@@ -4,8 +4,9 @@
 // while faults come on a seeded schedule: broker restart and hard kill, network cut and blackhole, gateway restart,
 // charge points dropping or going silent. Every message is accounted for (bench/soak/ledger.mjs); the run prints a
 // table and exits 1 when anything was lost or went to the wrong charge point, a charge point was closed for
-// silence while the gateway held its call, the fleet was not relaying within 5 s of a broker or network return, or
-// another check failed (bench/soak/report.mjs).
+// silence while the gateway held its call, the fleet was not relaying within 5 s of a broker or network return
+// (reported but not checked in a --smoke run: a time on a shared machine), or another check failed
+// (bench/soak/report.mjs).
 // Options: --chargers 1000 --minutes 10 (or --seconds) --each 2 (faults of each kind) --seed N --pace 1
 //          --heartbeat 60 (s, the CSMS's interval) --commands 0.5 (per charge point per minute)
 //          --faults kind,kind (default: all) --outages broker=2-20,net=3-60,silent=5-40 (s)
@@ -167,7 +168,7 @@ try {
     ...(opt.faults ? [`--faults ${opt.faults}`] : []),
     `--seed ${seed}`,
   ].join(" ");
-  const result = report({ ledger, faults, start, end, seed, repeat, options: { chargers: N, durationS: durationMs / 1000, each: Number(opt.each), pace: Number(opt.pace) }, chargers });
+  const result = report({ ledger, faults, start, end, seed, repeat, options: { chargers: N, durationS: durationMs / 1000, each: Number(opt.each), pace: Number(opt.pace) }, chargers, gateTiming: !opt.smoke });
   await mkdir(opt.out, { recursive: true });
   await writeFile(join(opt.out, "soak-summary.md"), result.markdown);
   await writeFile(join(opt.out, `soak-${new Date().toISOString().replace(/[:.]/g, "-")}.json`), JSON.stringify(result.data, null, 2));

@@ -19,7 +19,11 @@ const EXPECTED_CLOSES = /^1000 (keepalive_timeout|idle_timeout)$/;
 /** The one refusal an outage may cause: the outbox full (docs/reliability.md). */
 const EXPECTED_REFUSALS = new Set(["InternalError"]);
 
-export function report({ ledger, faults, start, end, seed, options, repeat, chargers }) {
+/**
+ * `gateTiming`: whether the recovery target fails the run. A smoke run on a shared CI machine reports it only (a
+ * time is a benchmark's figure, not a test's); the full run is judged by it.
+ */
+export function report({ ledger, faults, start, end, seed, options, repeat, chargers, gateTiming = true }) {
   const attempts = [...ledger.attempts.values()];
   const logical = [...ledger.logical.values()];
   const commands = [...ledger.commands.values()];
@@ -65,19 +69,19 @@ export function report({ ledger, faults, start, end, seed, options, repeat, char
     [ledger.wrong.length === 0, "nothing delivered to the wrong charge point"],
     [ledger.unreadableFrames.length === 0, "every frame and envelope readable"],
     [ledger.silentWhileHeld.length === 0, "no charge point closed for silence while the gateway held its call"],
-    [slow.length === 0, "relaying again within 5 s of every broker or network return"],
+    [slow.length === 0, "relaying again within 5 s of every broker or network return", "timing"],
     [notBack.length === 0, "every charge point back after every fault"],
     [unexpectedRefusals.length === 0, `no refusal other than ${[...EXPECTED_REFUSALS].join(", ")}`],
     [unexpectedCloses.length === 0, "no close by the gateway other than for silence"],
   ];
-  const passed = checks.every(([ok]) => ok);
+  const passed = checks.every(([ok, , timing]) => ok || (timing && !gateTiming));
 
   const lines = [
     `# Soak: ${options.chargers} charge points, ${options.durationS} s, seed ${seed}: ${passed ? "PASSED" : "FAILED"}`,
     "",
     `Repeat with \`npm run soak -- ${repeat}\`.`,
     "",
-    ...checks.map(([ok, what]) => `- ${ok ? "ok" : "**FAILED**"}: ${what}`),
+    ...checks.map(([ok, what, timing]) => `- ${ok ? "ok" : timing && !gateTiming ? "**over the target** (a time: reported, not checked in a smoke run)" : "**FAILED**"}: ${what}`),
     "",
     "| | count |",
     "|---|---:|",
