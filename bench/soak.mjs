@@ -59,6 +59,8 @@ const short = opt.smoke;
 const say = (line) => process.stdout.write(`[soak ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** Between one fault's return and the next fault: the recovery target (5 s) and a second more. */
+const GAP_MS = 6000;
 const KINDS = ["broker-restart", "broker-kill", "net-cut", "net-blackhole", "gateway-restart", "charger-drop", "charger-blackhole"];
 /** Outages in seconds: the broker down, the network broken, charge points silent. */
 const OUTAGE = short ? { broker: [2, 5], net: [2, 6], silent: [3, 8] } : { broker: [2, 20], net: [3, 60], silent: [5, 40] };
@@ -147,7 +149,10 @@ try {
   const began = Date.now();
   const slot = (durationMs * 0.85) / plan.length;
   for (let i = 0; i < plan.length; i++) {
-    const at = began + durationMs * 0.05 + i * slot + faultRandom.between(0, slot * 0.2);
+    // A fault starts at least GAP_MS after the previous one's return: recovery is measured against a return that
+    // lasts (one fault right after another is one longer outage, and the run gets longer instead).
+    const planned = began + durationMs * 0.05 + i * slot + faultRandom.between(0, slot * 0.2);
+    const at = Math.max(planned, (faults.at(-1)?.returnAt ?? 0) + GAP_MS);
     if (at > Date.now()) await sleep(at - Date.now());
     faults.push(await inject(plan[i], byId));
     const f = faults.at(-1);
