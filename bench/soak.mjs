@@ -166,6 +166,11 @@ try {
   for (const c of chargers) c.drain();
   const drainUntil = Date.now() + 200_000;
   while (Date.now() < drainUntil && (ledger.open() > 0 || !chargers.every((c) => c.idle()))) await sleep(500);
+  // Heartbeats went on while draining (a charge point that stops them is closed for silence); now they stop, and
+  // the last ones settle, so none is caught in flight by the count.
+  for (const c of chargers) c.stopHeartbeats();
+  const settleUntil = Date.now() + 30_000;
+  while (Date.now() < settleUntil && (ledger.open() > 0 || !chargers.every((c) => c.idle()))) await sleep(200);
   const end = { rss: gateway.rss(), objects: gateway.objects(), clients: await gateway.clients().catch(() => NaN) };
   const repeat = [
     `--chargers ${N} --seconds ${durationMs / 1000} --each ${opt.each} --pace ${opt.pace} --heartbeat ${opt.heartbeat} --commands ${opt.commands}`,

@@ -202,7 +202,7 @@ export class SoakCharger {
       clearInterval(this.heartbeat);
       this.heartbeat = setInterval(() => {
         // Heartbeats go on while the run drains: a charge point that stops them is closed for silence.
-        if (this.booted && !this.queue.some((i) => i.action === "Heartbeat")) this.#enqueue("Heartbeat", false, () => ({}));
+        if (this.booted && !this.heartbeatsOff && !this.queue.some((i) => i.action === "Heartbeat")) this.#enqueue("Heartbeat", false, () => ({}));
       }, this.heartbeatS * 1000);
       if (!this.quiet) this.#status(this.tx === undefined ? "Available" : "Charging");
     }
@@ -331,6 +331,12 @@ export class SoakCharger {
     const started = Date.now();
     const wait = () => (this.idle() || Date.now() - started > 10_000 ? close() : this.#later(wait, 200));
     wait();
+  }
+
+  /** The end of a run: no more heartbeats. */
+  stopHeartbeats() {
+    this.heartbeatsOff = true;
+    clearInterval(this.heartbeat);
   }
 
   /** Draining: no new charging sessions (queued calls still go, and heartbeats). */
